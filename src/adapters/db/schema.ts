@@ -1,0 +1,134 @@
+/**
+ * Table types for Kysely. One interface per table, in the database's own snake_case words;
+ * mappers in each repository turn rows into camelCase domain values.
+ *
+ * Portable conventions (see column-types.ts): ids are UUIDv7 text, times are epoch-millisecond
+ * integers, JSON is text (SQLite) or jsonb (PostgreSQL) and always travels as a string here,
+ * booleans are 0/1 integers on both databases so one mapper serves both.
+ */
+
+export interface AgencyTable {
+  agency_id: string;
+  name: string;
+  kind: string;
+  operator: number;
+  created_at: number;
+}
+
+export interface UserAccountTable {
+  user_id: string;
+  agency_id: string;
+  email: string;
+  display_name: string;
+  password_hash: string;
+  disabled: number;
+  failed_logins: number;
+  locked_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserRoleTable {
+  user_id: string;
+  role: string;
+}
+
+export interface SessionTable {
+  session_id: string;
+  user_id: string;
+  agency_id: string;
+  csrf_token: string;
+  client_ip: string | null;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+}
+
+export interface ApiTokenTable {
+  api_token_id: string;
+  agency_id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface AuditEventTable {
+  audit_event_id: string;
+  agency_id: string | null;
+  user_id: string | null;
+  actor: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  at: number;
+  client_ip: string | null;
+  request_id: string | null;
+  detail: string;
+}
+
+export interface BlobTable {
+  sha256: string;
+  size: number;
+  created_at: number;
+}
+
+export interface BlobRefTable {
+  agency_id: string;
+  sha256: string;
+  media_type: string | null;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface JobTable {
+  job_id: string;
+  name: string;
+  payload: string;
+  state: string;
+  agency_id: string | null;
+  priority: number;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  idempotency_key: string | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  result: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface RecurringJobTable {
+  name: string;
+  interval_ms: number;
+  payload: string;
+  next_run_at: number;
+  paused: number;
+}
+
+export interface SchemaMigrationTable {
+  name: string;
+  applied_at: number;
+}
+
+export interface Database {
+  agency: AgencyTable;
+  user_account: UserAccountTable;
+  user_role: UserRoleTable;
+  session: SessionTable;
+  api_token: ApiTokenTable;
+  audit_event: AuditEventTable;
+  blob: BlobTable;
+  blob_ref: BlobRefTable;
+  job: JobTable;
+  recurring_job: RecurringJobTable;
+  schema_migration: SchemaMigrationTable;
+}
