@@ -9,7 +9,7 @@ function logical(dataType: string): string {
   const t = dataType.toLowerCase();
   if (t === 'int8' || t === 'int4' || t === 'integer' || t === 'bigint') return 'integer';
   if (t === 'text') return 'text';
-  if (t === 'jsonb' || t === 'json') return 'json';
+  if (t === 'jsonb' || t === 'json_text') return 'json';
   return t;
 }
 

@@ -2,7 +2,7 @@
  * Portable column types: one helper per logical type, so a migration reads the same for SQLite and
  * PostgreSQL and the schema-comparison test can map both back to the same logical names.
  */
-import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Expression } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Expression, type RawBuilder } from 'kysely';
 import type { Dialect } from './database.ts';
 
 export type Col = (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
@@ -19,7 +19,7 @@ export interface ColumnTypes {
   /** 0/1 on both databases so mappers are shared. */
   bool: 'integer';
   /** Never filtered on in SQL. */
-  json: 'jsonb' | 'text';
+  json: 'jsonb' | RawBuilder<unknown>;
 }
 
 export function columnTypes(dialect: Dialect): ColumnTypes {
@@ -30,7 +30,9 @@ export function columnTypes(dialect: Dialect): ColumnTypes {
     integer: 'integer',
     bigint: dialect === 'postgres' ? 'bigint' : 'integer',
     bool: 'integer',
-    json: dialect === 'postgres' ? 'jsonb' : 'text',
+    // The declared name contains TEXT, so SQLite gives it text affinity, while the schema test can
+    // still tell a JSON column from plain text.
+    json: dialect === 'postgres' ? 'jsonb' : sql`json_text`,
   };
 }
 
