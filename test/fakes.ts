@@ -3,7 +3,10 @@ import type { Clock, Ids } from '../src/domains/ports.ts';
 import { uuidIds } from '../src/adapters/system/uuid-ids.ts';
 
 export class FakeClock implements Clock {
-  constructor(public ms = Date.UTC(2026, 0, 15, 9, 0, 0)) {}
+  ms: number;
+  constructor(ms = Date.UTC(2026, 0, 15, 9, 0, 0)) {
+    this.ms = ms;
+  }
   now(): number {
     return this.ms;
   }
