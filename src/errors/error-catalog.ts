@@ -1,0 +1,44 @@
+/**
+ * Every error Vigil returns, by stable code. Clients branch on the code; the message is for people.
+ * `docs/errors.md` is generated from this table (npm run docs), and a test keeps it current.
+ */
+
+export interface ErrorSpec {
+  status: number;
+  message: string;
+}
+
+export const ERROR_CATALOG = {
+  VIGIL_VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape.' },
+  VIGIL_BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than the limit.' },
+  VIGIL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has a content type this route does not accept.' },
+  VIGIL_NOT_FOUND: { status: 404, message: 'No such resource, or it belongs to another agency.' },
+  VIGIL_ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
+  VIGIL_CONFLICT: { status: 409, message: 'The request conflicts with existing data.' },
+  VIGIL_RATE_LIMITED: { status: 429, message: 'Too many requests; wait and try again.' },
+  VIGIL_INTERNAL: { status: 500, message: 'Something went wrong on the server; the request id identifies it in the log.' },
+  VIGIL_NOT_READY: { status: 503, message: 'The server is not ready to serve requests.' },
+
+  VIGIL_AUTH_REQUIRED: { status: 401, message: 'Log in or send an API token.' },
+  VIGIL_AUTH_INVALID_CREDENTIALS: { status: 401, message: 'E-mail address or password is wrong.' },
+  VIGIL_AUTH_LOCKED: { status: 423, message: 'The account is locked after repeated failed logins; try again later.' },
+  VIGIL_AUTH_DISABLED: { status: 403, message: 'The account is disabled.' },
+  VIGIL_AUTH_TOKEN_INVALID: { status: 401, message: 'The API token is unknown, expired or revoked.' },
+  VIGIL_CSRF_INVALID: { status: 403, message: 'The x-csrf-token header is missing or does not match the session.' },
+  VIGIL_FORBIDDEN: { status: 403, message: 'Your roles do not allow this action.' },
+
+  VIGIL_AGENCY_NAME_TAKEN: { status: 409, message: 'An agency with that name already exists.' },
+  VIGIL_USER_EMAIL_TAKEN: { status: 409, message: 'A user with that e-mail address already exists.' },
+  VIGIL_USER_PASSWORD_WEAK: { status: 400, message: 'The password does not meet the password policy.' },
+  VIGIL_USER_SELF_LOCKOUT: { status: 409, message: 'You cannot remove your own admin role or disable yourself.' },
+  VIGIL_TOKEN_SCOPE_INVALID: { status: 400, message: 'A token scope is unknown or exceeds your own permissions.' },
+  VIGIL_TOKEN_EXPIRY_INVALID: { status: 400, message: 'The token lifetime is outside the allowed range.' },
+
+  VIGIL_JOB_NOT_RETRYABLE: { status: 409, message: 'Only dead or cancelled jobs can be retried.' },
+
+  VIGIL_BLOB_TOO_LARGE: { status: 413, message: 'The blob is larger than the byte limit.' },
+  VIGIL_BLOB_EMPTY: { status: 400, message: 'The blob is empty.' },
+  VIGIL_HASH_INVALID: { status: 400, message: 'The hash is not of the form sha256:<64 hex digits>.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
