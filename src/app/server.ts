@@ -22,13 +22,13 @@ import type { Platform } from './platform.ts';
 import { installAuth } from './http/auth-hook.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { ErrorBody } from './http/schemas.ts';
-import { authRoutes } from '../domains/auth/auth.routes.ts';
+import { authRoutes, Session, UserView } from '../domains/auth/auth.routes.ts';
 import { userRoutes } from '../domains/auth/user.routes.ts';
-import { tokenRoutes } from '../domains/auth/token.routes.ts';
-import { agencyRoutes } from '../domains/agency/agency.routes.ts';
-import { auditRoutes } from '../domains/audit/audit.routes.ts';
-import { blobRoutes } from '../domains/blob/blob.routes.ts';
-import { jobRoutes } from '../domains/jobs/jobs.routes.ts';
+import { tokenRoutes, TokenView } from '../domains/auth/token.routes.ts';
+import { agencyRoutes, AgencyView } from '../domains/agency/agency.routes.ts';
+import { auditRoutes, AuditView } from '../domains/audit/audit.routes.ts';
+import { blobRoutes, BlobView } from '../domains/blob/blob.routes.ts';
+import { jobRoutes, JobView } from '../domains/jobs/jobs.routes.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WEB_DIST = join(REPO_ROOT, 'web', 'dist');
@@ -76,6 +76,11 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     logger: {
       level: options.logLevel ?? config.logLevel,
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      // Headers are logged because they help trace a client (user agent, forwarded-for); the
+      // redaction list above is what keeps credentials among them out of the log.
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string; headers: Record<string, unknown> }) => ({ method: req.method, url: req.url, remoteAddress: req.ip, headers: req.headers }),
+      },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     ...(options.https ? { https: options.https } : {}),
@@ -92,7 +97,8 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     reply.header('x-request-id', request.id);
   });
 
-  installErrorHandling(app);
+  const spa = existsSync(join(WEB_DIST, 'index.html'));
+  installErrorHandling(app, { spa });
   await app.register(helmet, {
     global: true,
     contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY },
@@ -121,7 +127,8 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
-  app.addSchema(ErrorBody);
+  // Shared response shapes live at the root so every route plugin (and OpenAPI) can $ref them.
+  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView]) app.addSchema(schema);
 
   installAuth(app, platform);
 
@@ -164,16 +171,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     { prefix: '/api/v1' },
   );
 
-  if (existsSync(join(WEB_DIST, 'index.html'))) {
-    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: 'index.html' });
-    // The web shell routes on the client: unknown non-API paths get index.html.
-    app.setNotFoundHandler((request, reply) => {
-      if (request.url.startsWith('/api/') || request.method !== 'GET') {
-        return reply.status(404).send({ error: { code: 'VIGIL_ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` }, requestId: request.id });
-      }
-      return reply.sendFile('index.html');
-    });
-  }
+  if (spa) await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: 'index.html' });
 
   return app;
 }

@@ -22,6 +22,10 @@ export class BlobTooLargeError extends Error {
   }
 }
 
+export class BlobEmptyError extends Error {
+  override name = 'BlobEmptyError';
+}
+
 export interface StoredBlob {
   sha256: string;
   size: number;
@@ -60,11 +64,25 @@ export class FileBlobStore {
         cb(null, chunk);
       },
     });
+    const written = pipeline(meter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    // The input is piped rather than put in the pipeline: a pipeline would destroy it on error, and
+    // destroying an HTTP request body drops the connection before the 413 can be sent.
+    const onInputError = (e: Error) => meter.destroy(e);
+    input.once('error', onInputError);
+    input.pipe(meter);
     try {
-      await pipeline(input, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      await written;
     } catch (e) {
+      input.unpipe(meter);
+      input.resume();
       await unlink(tmp).catch(() => undefined);
       throw e;
+    } finally {
+      input.off('error', onInputError);
+    }
+    if (size === 0) {
+      await unlink(tmp).catch(() => undefined);
+      throw new BlobEmptyError('blob is empty');
     }
     const sha256 = hash.digest('hex');
     const final = this.pathOf(sha256);

@@ -17,6 +17,16 @@ declare module 'fastify' {
     principal: Principal | null;
     scope: RequestScope | null;
   }
+  interface FastifyInstance {
+    /** Every API route with its declared auth, for the separation test and docs. */
+    vigilRoutes: DeclaredRoute[];
+  }
+}
+
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  auth: RouteAuth;
 }
 
 export function requireScope(request: FastifyRequest): RequestScope {
@@ -27,19 +37,21 @@ export function requireScope(request: FastifyRequest): RequestScope {
 export function installAuth(app: FastifyInstance, platform: Platform): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('scope', null);
+  const declared: DeclaredRoute[] = [];
+  app.decorate('vigilRoutes', declared);
 
   app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1')) return;
     // Static files, docs and the not-found handler are public by nature; API routes must say so.
-    if (route.url.startsWith('/api/v1') && !route.config?.auth) {
-      throw new Error(`route ${route.method} ${route.url} declares no config.auth`);
-    }
+    if (!route.config?.auth) throw new Error(`route ${route.method} ${route.url} declares no config.auth`);
+    for (const method of [route.method].flat()) if (method !== 'HEAD') declared.push({ method, url: route.url, auth: route.config.auth });
   });
 
   app.addHook('onRequest', async (request) => {
     const auth: RouteAuth | undefined = request.routeOptions.config?.auth;
     if (!auth || auth === 'public') return;
     const header = request.headers.authorization;
-    let principal: Principal | null = null;
+    let principal: Principal | null;
     if (header !== undefined) {
       const m = /^Bearer (.+)$/.exec(header);
       principal = m?.[1] ? await platform.auth.authenticateToken(m[1]) : null;

@@ -17,7 +17,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: 'VIGIL_UNSUPPORTED_MEDIA_TYPE',
 };
 
-export function installErrorHandling(app: FastifyInstance): void {
+/** `spa`: answer unknown GETs outside /api with the web shell's index.html, which routes on the client. */
+export function installErrorHandling(app: FastifyInstance, options: { spa: boolean }): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isVigilError(err)) {
       return reply.status(err.status).send(body(err.code, err.message, request.id, err.details));
@@ -41,6 +42,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(body('VIGIL_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`, request.id));
+    if (options.spa && request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+    return reply.status(404).send(body('VIGIL_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`, request.id));
   });
 }

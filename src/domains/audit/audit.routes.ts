@@ -5,7 +5,7 @@ import { requireScope } from '../../app/http/auth-hook.ts';
 import { AUDIT_PAGE_MAX, type AuditEvent } from './audit.model.ts';
 import { queryAudit } from './audit.service.ts';
 
-const AuditView = Type.Object(
+export const AuditView = Type.Object(
   {
     id: Uuid,
     agencyId: Nullable(Uuid),
@@ -39,7 +39,6 @@ const Filters = Type.Object(
 const toView = (e: AuditEvent) => e;
 
 export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addSchema(AuditView);
 
   app.get(
     '/audit',

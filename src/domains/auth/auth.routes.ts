@@ -26,7 +26,7 @@ export function toUserView(u: User) {
   return { id: u.id, agencyId: u.agencyId, email: u.email, displayName: u.displayName, roles: u.roles, disabled: u.disabled, lockedUntil: u.lockedUntil, createdAt: u.createdAt };
 }
 
-const Session = Type.Object(
+export const Session = Type.Object(
   {
     user: Type.Ref('User'),
     agency: Type.Ref('Agency'),
@@ -45,9 +45,6 @@ export const DisplayName = Type.String({ minLength: 1, maxLength: DISPLAY_NAME_M
 
 export function authRoutes(platform: Platform): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addSchema(UserView);
-    app.addSchema(AgencyView);
-    app.addSchema(Session);
 
     app.post(
       '/auth/login',
@@ -89,7 +86,7 @@ export function authRoutes(platform: Platform): FastifyPluginAsyncTypebox {
         const scope = requireScope(request);
         await platform.auth.logout(scope.principal, scope.audit);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
   };

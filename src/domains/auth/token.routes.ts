@@ -27,7 +27,6 @@ function toTokenView(t: ApiToken) {
 }
 
 export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addSchema(TokenView);
 
   app.get(
     '/tokens',

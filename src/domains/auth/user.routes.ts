@@ -105,7 +105,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await requireScope(request).users().resetPassword(request.params.userId, request.body.password);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 };

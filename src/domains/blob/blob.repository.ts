@@ -24,7 +24,7 @@ export function createBlobRepository(db: Kysely<Database>, agencyId: string) {
           .values({ agency_id: agencyId, sha256, media_type: mediaType, created_at: now, created_by: userId })
           .onConflict((oc) => oc.columns(['agency_id', 'sha256']).doNothing())
           .executeTakeFirst();
-        return Number(res.numInsertedRows ?? 0) > 0;
+        return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
       });
     },
   };

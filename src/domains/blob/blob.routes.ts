@@ -6,7 +6,7 @@ import { requireScope } from '../../app/http/auth-hook.ts';
 import { VigilError } from '../../errors/vigil-error.ts';
 import { BLOB_HASH_PATTERN, MEDIA_TYPE_MAX, parseBlobHash } from './blob.model.ts';
 
-const BlobView = Type.Object({ hash: Type.String({ pattern: BLOB_HASH_PATTERN.source }), size: Type.Integer({ minimum: 0 }), mediaType: Nullable(Type.String()), createdAt: EpochMs }, { $id: 'Blob' });
+export const BlobView = Type.Object({ hash: Type.String({ pattern: BLOB_HASH_PATTERN.source }), size: Type.Integer({ minimum: 0 }), mediaType: Nullable(Type.String()), createdAt: EpochMs }, { $id: 'Blob' });
 const HashParams = Type.Object({ hash: Type.String({ maxLength: 80, description: 'sha256:<64 lowercase hex>' }) });
 
 function hexOf(hash: string): string {
@@ -17,7 +17,6 @@ function hexOf(hash: string): string {
 
 export function blobRoutes(maxBytes: number): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addSchema(BlobView);
     // Uploads stream straight to the blob store; they are never buffered whole in memory.
     app.addContentTypeParser('application/octet-stream', { bodyLimit: maxBytes }, (_req, payload, done) => done(null, payload));
 
@@ -35,6 +34,8 @@ export function blobRoutes(maxBytes: number): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         if (!request.headers['content-type']?.startsWith('application/octet-stream')) throw new VigilError('VIGIL_UNSUPPORTED_MEDIA_TYPE', 'Send the bytes as application/octet-stream.');
+        const declared = Number(request.headers['content-length']);
+        if (declared > maxBytes) throw new VigilError('VIGIL_BLOB_TOO_LARGE', `The blob (${declared} bytes) is larger than the limit of ${maxBytes} bytes; nothing was stored.`);
         const media = request.headers['x-media-type'];
         const info = await requireScope(request).blobs().put(request.body as Readable, typeof media === 'string' ? media : null, requireScope(request).principal.user.id);
         const { created, ...view } = info;

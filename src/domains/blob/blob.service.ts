@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Clock } from '../ports.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
 import { VigilError } from '../../errors/vigil-error.ts';
-import { BlobTooLargeError, type FileBlobStore } from '../../adapters/blob/file-blob-store.ts';
+import { BlobEmptyError, BlobTooLargeError, type FileBlobStore } from '../../adapters/blob/file-blob-store.ts';
 import { formatBlobHash, type BlobInfo } from './blob.model.ts';
 import type { BlobRepository } from './blob.repository.ts';
 
@@ -23,9 +23,9 @@ export function createBlobService(deps: BlobServiceDeps) {
         stored = await deps.store.put(body, deps.maxBytes);
       } catch (e) {
         if (e instanceof BlobTooLargeError) throw new VigilError('VIGIL_BLOB_TOO_LARGE', `The blob is larger than the limit of ${deps.maxBytes} bytes; nothing was stored.`);
+        if (e instanceof BlobEmptyError) throw new VigilError('VIGIL_BLOB_EMPTY');
         throw e;
       }
-      if (stored.size === 0) throw new VigilError('VIGIL_BLOB_EMPTY');
       const created = await deps.blobs.reference(stored.sha256, stored.size, mediaType, userId, deps.clock.now());
       await deps.audit.record({ action: 'blob.store', targetType: 'blob', targetId: formatBlobHash(stored.sha256), detail: { size: stored.size, newForAgency: created, newOnDisk: stored.created } });
       const info = await deps.blobs.get(stored.sha256);

@@ -10,7 +10,7 @@ import { JOB_STATES } from './job.model.ts';
 
 const JobState = Type.Union(JOB_STATES.map((s) => Type.Literal(s)));
 
-const JobView = Type.Object(
+export const JobView = Type.Object(
   {
     id: Uuid,
     name: Type.String(),
@@ -44,12 +44,11 @@ export function jobRoutes(queue: JobQueue): FastifyPluginAsyncTypebox {
   async function visibleJob(request: FastifyRequest, jobId: string): Promise<Job> {
     const { agencyId, includeInstance } = jobScope(request);
     const job = (await queue.get(jobId, agencyId)) ?? (includeInstance ? await queue.get(jobId, null) : null);
-    if (!job || (job.agencyId === null && !includeInstance) || (job.agencyId !== null && job.agencyId !== agencyId)) throw new VigilError('VIGIL_NOT_FOUND', `No job ${jobId}.`);
+    if (!job) throw new VigilError('VIGIL_NOT_FOUND', `No job ${jobId}.`);
     return job;
   }
 
   return async (app) => {
-    app.addSchema(JobView);
 
     app.get(
       '/jobs',
@@ -70,7 +69,7 @@ export function jobRoutes(queue: JobQueue): FastifyPluginAsyncTypebox {
         const q = { ...(request.query.state ? { state: request.query.state } : {}), ...(request.query.name ? { name: request.query.name } : {}), limit: request.query.limit ?? 100 };
         const own = await queue.list({ agencyId, ...q });
         const instance = includeInstance ? await queue.list({ agencyId: null, ...q }) : [];
-        const jobs = [...own, ...instance.filter((j) => j.agencyId === null)].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, q.limit);
+        const jobs = [...own, ...instance].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, q.limit);
         const counts = await queue.counts(agencyId);
         if (includeInstance) {
           const instanceCounts = await queue.counts(null);

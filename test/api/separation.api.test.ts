@@ -1,0 +1,138 @@
+/**
+ * The separation matrix: every API route, tried as a user of another agency (holding every role)
+ * and as every role that lacks the route's permission. Each attempt is refused with 403 or 404 and
+ * leaves stored data unchanged. A new route without an entry in ROUTES fails this test.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createHash } from 'node:crypto';
+import { createTestApp, snapshot, type Actor, type TestApp } from '../app.ts';
+import { DIALECTS } from '../databases.ts';
+import { ROLES, permissionsOf, type Role } from '../../src/domains/auth/auth.model.ts';
+import { describeAuth, type RouteAuth } from '../../src/app/http/route-auth.ts';
+
+interface Victim {
+  agencyId: string;
+  userId: string;
+  tokenId: string;
+  jobId: string;
+  blobHash: string;
+}
+
+interface Attempt {
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** How to aim each route at the victim agency's data. */
+const ROUTES: Record<string, (v: Victim) => Attempt> = {
+  'GET /api/v1/auth/me': () => ({ url: '/api/v1/auth/me' }),
+  'POST /api/v1/auth/logout': () => ({ url: '/api/v1/auth/logout' }),
+  'GET /api/v1/agencies': () => ({ url: '/api/v1/agencies' }),
+  'POST /api/v1/agencies': () => ({ url: '/api/v1/agencies', body: { name: 'Intruder agency', kind: 'flagger' } }),
+  'GET /api/v1/users': (v) => ({ url: `/api/v1/users?agencyId=${v.agencyId}` }),
+  'GET /api/v1/users/:userId': (v) => ({ url: `/api/v1/users/${v.userId}` }),
+  'POST /api/v1/users': (v) => ({ url: '/api/v1/users', body: { email: 'planted@example.test', displayName: 'Planted', password: 'a long enough password', roles: ['admin'], agencyId: v.agencyId } }),
+  'PATCH /api/v1/users/:userId': (v) => ({ url: `/api/v1/users/${v.userId}`, body: { disabled: true } }),
+  'POST /api/v1/users/:userId/password': (v) => ({ url: `/api/v1/users/${v.userId}/password`, body: { password: 'attacker chosen password' } }),
+  'GET /api/v1/tokens': () => ({ url: '/api/v1/tokens' }),
+  'POST /api/v1/tokens': () => ({ url: '/api/v1/tokens', body: { name: 'x', scopes: ['agency.read'] } }),
+  'DELETE /api/v1/tokens/:tokenId': (v) => ({ url: `/api/v1/tokens/${v.tokenId}` }),
+  'GET /api/v1/audit': (v) => ({ url: `/api/v1/audit?userId=${v.userId}` }),
+  'GET /api/v1/audit/export': (v) => ({ url: `/api/v1/audit/export?userId=${v.userId}` }),
+  'GET /api/v1/jobs': () => ({ url: '/api/v1/jobs' }),
+  'GET /api/v1/jobs/:jobId': (v) => ({ url: `/api/v1/jobs/${v.jobId}` }),
+  'POST /api/v1/jobs/:jobId/retry': (v) => ({ url: `/api/v1/jobs/${v.jobId}/retry` }),
+  'POST /api/v1/blobs': () => ({ url: '/api/v1/blobs', body: Buffer.from('intruder bytes'), headers: { 'content-type': 'application/octet-stream' } }),
+  'GET /api/v1/blobs/:hash': (v) => ({ url: `/api/v1/blobs/${v.blobHash}` }),
+  'GET /api/v1/blobs/:hash/meta': (v) => ({ url: `/api/v1/blobs/${v.blobHash}/meta` }),
+};
+
+/** Routes that list "your own" data: another agency gets 200 with its own rows, never the victim's. */
+const OWN_LISTS = new Set(['GET /api/v1/auth/me', 'GET /api/v1/agencies', 'GET /api/v1/tokens', 'GET /api/v1/jobs', 'GET /api/v1/audit', 'GET /api/v1/audit/export']);
+/** Routes that create in the caller's own agency: the cross-agency test is that nothing lands in the victim's. */
+const OWN_CREATES = new Set(['POST /api/v1/tokens', 'POST /api/v1/blobs', 'POST /api/v1/auth/logout']);
+
+describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => {
+  let t: TestApp;
+  let victim: Victim;
+  let victimIds: string[];
+  let routes: { key: string; auth: RouteAuth }[];
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+    const a = await t.createAgency('Victim unit');
+    const admin = await t.actor(a, ['admin', 'analyst', 'auditor']);
+    const tok = (await t.as(admin, 'POST', '/api/v1/tokens', { name: 'victim token', scopes: ['job.read'] })).json();
+    const bytes = Buffer.from('victim evidence bytes');
+    await t.as(admin, 'POST', '/api/v1/blobs', bytes, { 'content-type': 'application/octet-stream' });
+    const job = await t.platform.queue.enqueue('session.purge', {}, { agencyId: a.id });
+    await t.db.db.updateTable('job').set({ state: 'dead' }).where('job_id', '=', job.id).execute();
+    victim = { agencyId: a.id, userId: admin.user.id, tokenId: tok.token.id, jobId: job.id, blobHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+    victimIds = [a.id, admin.user.id, tok.token.id, job.id, victim.blobHash];
+    routes = t.app.vigilRoutes.filter((r) => r.auth !== 'public').map((r) => ({ key: `${r.method} ${r.url}`, auth: r.auth }));
+  });
+  afterAll(async () => t.close());
+
+  it('has an attempt for every authenticated route', () => {
+    expect(routes.map((r) => r.key).filter((k) => !ROUTES[k])).toEqual([]);
+  });
+
+  it('refuses every route to another agency’s user holding every role, and changes nothing there', async () => {
+    const other = await t.createAgency('Intruder unit');
+    for (const { key } of routes) {
+      const intruder = await t.actor(other, [...ROLES]);
+      const attempt = ROUTES[key]!(victim);
+      const before = await snapshot(t);
+      const res = await t.as(intruder, key.split(' ')[0]!, attempt.url, attempt.body, attempt.headers);
+      // A refusal may echo the id the intruder sent; only a successful answer can leak.
+      const leaked = res.statusCode < 400 ? victimIds.filter((id) => res.body.includes(id)) : [];
+      if (OWN_LISTS.has(key) || OWN_CREATES.has(key)) {
+        expect({ key, leaked }).toEqual({ key, leaked: [] });
+        const after = await snapshot(t);
+        for (const table of ['user_account', 'user_role', 'blob_ref', 'job', 'agency']) {
+          const victimRows = (rows: unknown[]) => rows.filter((r) => String(r).includes(victim.agencyId));
+          expect({ key, table, rows: victimRows(after[table] ?? []) }).toEqual({ key, table, rows: victimRows(before[table] ?? []) });
+        }
+      } else {
+        expect({ key, status: [403, 404].includes(res.statusCode) }).toEqual({ key, status: true });
+        expect({ key, leaked }).toEqual({ key, leaked: [] });
+        expect(await snapshot(t)).toEqual(before);
+      }
+    }
+  });
+
+  it('refuses every route to each role that lacks its permission, and changes nothing', async () => {
+    const own = await t.createAgency('Role unit');
+    const ownAdmin = await t.actor(own, ['admin', 'analyst']);
+    const tok = (await t.as(ownAdmin, 'POST', '/api/v1/tokens', { name: 'own', scopes: ['agency.read'] })).json();
+    const bytes = Buffer.from('own unit bytes');
+    await t.as(ownAdmin, 'POST', '/api/v1/blobs', bytes, { 'content-type': 'application/octet-stream' });
+    const job = await t.platform.queue.enqueue('session.purge', {}, { agencyId: own.id });
+    const target: Victim = { agencyId: own.id, userId: ownAdmin.user.id, tokenId: tok.token.id, jobId: job.id, blobHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+    let tried = 0;
+    for (const { key, auth } of routes) {
+      if (typeof auth !== 'object') continue;
+      for (const role of ROLES) {
+        if (permissionsOf([role as Role], false).has(auth.permission)) continue;
+        const actor: Actor = await t.actor(own, [role as Role]);
+        const attempt = ROUTES[key]!(target);
+        const before = await snapshot(t);
+        const res = await t.as(actor, key.split(' ')[0]!, attempt.url, attempt.body, attempt.headers);
+        expect({ key, role, needs: describeAuth(auth), status: res.statusCode }).toEqual({ key, role, needs: describeAuth(auth), status: 403 });
+        expect(res.json().error.code).toBe('VIGIL_FORBIDDEN');
+        expect(await snapshot(t)).toEqual(before);
+        tried++;
+      }
+    }
+    expect(tried).toBeGreaterThan(50);
+  });
+
+  it('refuses every authenticated route without credentials', async () => {
+    for (const { key } of routes) {
+      const attempt = ROUTES[key]!(victim);
+      const res = await t.as(null, key.split(' ')[0]!, attempt.url, attempt.body, attempt.headers);
+      expect({ key, status: res.statusCode }).toEqual({ key, status: 401 });
+    }
+  });
+});
