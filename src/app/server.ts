@@ -101,7 +101,8 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   installErrorHandling(app, { spa });
   await app.register(helmet, {
     global: true,
-    contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY },
+    // Over plain HTTP (the loopback default) upgrading would point the browser at a port that speaks no TLS.
+    contentSecurityPolicy: { directives: { ...CONTENT_SECURITY_POLICY, upgradeInsecureRequests: options.https ? [] : null } },
     crossOriginEmbedderPolicy: true,
     hsts: options.https ? { maxAge: 31_536_000 } : false,
   });

@@ -32,12 +32,18 @@ export function openPostgres(options: PostgresOptions): { db: Kysely<Database>; 
   return { db, pool };
 }
 
-/** Claims the next runnable job; SKIP LOCKED lets any number of worker processes claim side by side. */
+/**
+ * Claims the next runnable job: a queued one that is due, or a running one whose worker stopped
+ * heartbeating (expired lease) and has attempts left. SKIP LOCKED lets any number of worker
+ * processes claim side by side without waiting on each other's candidate row. Parameters, shared
+ * with SQLITE_CLAIM_SQL: owner, lease expiry, now, now, now.
+ */
 export const POSTGRES_CLAIM_SQL = `
-update job set state = 'running', attempts = attempts + 1, lease_owner = $1, lease_expires_at = $2, updated_at = $3
+update job set state = 'running', attempts = attempts + 1, lease_owner = $1, lease_expires_at = $2, updated_at = $3,
+  last_error = case when state = 'running' then 'Lease of ' || lease_owner || ' expired before the job finished' else last_error end
 where job_id = (
   select job_id from job
-  where (state = 'queued' and run_at <= $4) or (state = 'running' and lease_expires_at < $5)
+  where (state = 'queued' and run_at <= $4) or (state = 'running' and lease_expires_at < $5 and attempts < max_attempts)
   order by priority desc, run_at, job_id
   limit 1
   for update skip locked

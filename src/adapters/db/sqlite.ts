@@ -21,12 +21,17 @@ export function openSqlite(file: string): { db: Kysely<Database>; raw: BetterSql
   return { db, raw };
 }
 
-/** Claims the next runnable job. One statement, so the single SQLite writer makes it atomic. */
+/**
+ * Claims the next runnable job: a queued one that is due, or a running one whose worker stopped
+ * heartbeating (expired lease) and has attempts left. One statement, so SQLite's single writer makes
+ * it atomic. Parameters, shared with POSTGRES_CLAIM_SQL: owner, lease expiry, now, now, now.
+ */
 export const SQLITE_CLAIM_SQL = `
-update job set state = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, updated_at = ?
+update job set state = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, updated_at = ?,
+  last_error = case when state = 'running' then 'Lease of ' || lease_owner || ' expired before the job finished' else last_error end
 where job_id = (
   select job_id from job
-  where (state = 'queued' and run_at <= ?) or (state = 'running' and lease_expires_at < ?)
+  where (state = 'queued' and run_at <= ?) or (state = 'running' and lease_expires_at < ? and attempts < max_attempts)
   order by priority desc, run_at, job_id
   limit 1
 )
