@@ -114,6 +114,113 @@ export interface RecurringJobTable {
   paused: number;
 }
 
+export interface ItemTable {
+  item_id: string;
+  agency_id: string;
+  kind: string;
+  url: string;
+  submitted_url: string;
+  host: string | null;
+  platform: string | null;
+  origin: string;
+  parent_item_id: string | null;
+  source_id: string | null;
+  state: string;
+  capture_count: number;
+  last_captured_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface CaptureTable {
+  capture_id: string;
+  agency_id: string;
+  item_id: string;
+  state: string;
+  started_at: number;
+  finished_at: number;
+  error_code: string | null;
+  error_message: string | null;
+  http_status: number | null;
+  final_url: string | null;
+  resolved_ip: string | null;
+  via: string | null;
+  redirects: string;
+  headers: string;
+  tls: string | null;
+  timings: string;
+  fetcher_version: string;
+  body_sha256: string | null;
+  body_size: number | null;
+  warc_sha256: string | null;
+  screenshot_sha256: string | null;
+  declared_type: string | null;
+  sniffed_type: string | null;
+  title: string | null;
+  language_hint: string | null;
+  text_sha256: string | null;
+  outlink_count: number;
+  child_item_count: number;
+}
+
+export interface CustodyEventTable {
+  custody_event_id: string;
+  agency_id: string;
+  seq: number;
+  at: number;
+  kind: string;
+  actor: string;
+  subject_type: string;
+  subject_id: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface CustodyCheckpointTable {
+  custody_checkpoint_id: string;
+  agency_id: string;
+  seq: number;
+  head_hash: string;
+  at: number;
+  instance_key_id: string;
+  signature: string;
+  tsa_token: string | null;
+  tsa_time: number | null;
+}
+
+export interface WatchedSourceTable {
+  source_id: string;
+  agency_id: string;
+  kind: string;
+  url: string;
+  label: string;
+  interval_ms: number;
+  paused: number;
+  next_run_at: number;
+  last_run_at: number | null;
+  last_status: string | null;
+  last_error: string | null;
+  consecutive_failures: number;
+  items_found: number;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface WatchedSourceRunTable {
+  source_run_id: string;
+  source_id: string;
+  agency_id: string;
+  started_at: number;
+  finished_at: number;
+  status: string;
+  error: string | null;
+  seen: number;
+  new_items: number;
+  seen_urls: string;
+}
+
 export interface SchemaMigrationTable {
   name: string;
   applied_at: number;
@@ -130,5 +237,11 @@ export interface Database {
   blob_ref: BlobRefTable;
   job: JobTable;
   recurring_job: RecurringJobTable;
+  item: ItemTable;
+  capture: CaptureTable;
+  custody_event: CustodyEventTable;
+  custody_checkpoint: CustodyCheckpointTable;
+  watched_source: WatchedSourceTable;
+  watched_source_run: WatchedSourceRunTable;
   schema_migration: SchemaMigrationTable;
 }
