@@ -1,0 +1,238 @@
+/**
+ * The audit log, newest first. Filters live in the address (so a filtered view can be linked and the
+ * Users screen can open one user's history); "Load more" pages backwards with the server's cursor.
+ */
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useSearchParams } from 'react-router';
+import { api, type AuditQuery } from '../api/client';
+import type { AuditView } from '../api/types';
+import { endOfLocalDay, startOfLocalDay } from '../format';
+import { ErrorBanner, Time, useTitle } from '../ui';
+
+const PAGE_SIZE = 50;
+const FILTER_KEYS = ['action', 'from', 'to', 'userId', 'targetType', 'targetId'] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
+type Filters = Record<FilterKey, string>;
+
+function readFilters(params: URLSearchParams): Filters {
+  const out = {} as Filters;
+  for (const k of FILTER_KEYS) out[k] = params.get(k) ?? '';
+  return out;
+}
+
+function toQuery(f: Filters): Omit<AuditQuery, 'limit' | 'before'> {
+  return {
+    action: f.action.trim() || undefined,
+    userId: f.userId.trim() || undefined,
+    targetType: f.targetType.trim() || undefined,
+    targetId: f.targetId.trim() || undefined,
+    from: startOfLocalDay(f.from),
+    to: endOfLocalDay(f.to),
+  };
+}
+
+export function AuditScreen(): ReactNode {
+  useTitle('Audit log');
+  const [params, setParams] = useSearchParams();
+  const applied = readFilters(params);
+  const appliedKey = FILTER_KEYS.map((k) => applied[k]).join('\u0000');
+  const [draft, setDraft] = useState<Filters>(applied);
+  const [events, setEvents] = useState<AuditView[]>([]);
+  const [nextBefore, setNextBefore] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [reloadTick, setReloadTick] = useState(0);
+
+  // Keep the form in step with the address when it changes from outside (links, back button).
+  useEffect(() => {
+    setDraft(applied);
+    // appliedKey holds every filter value; `applied` itself is a new object on each render.
+  }, [appliedKey]);
+
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    setError(null);
+    api.listAudit({ ...toQuery(applied), limit: PAGE_SIZE }).then(
+      (page) => {
+        if (!live) return;
+        setEvents(page.events);
+        setNextBefore(page.nextBefore);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (!live) return;
+        setEvents([]);
+        setNextBefore(null);
+        setError(err);
+        setLoading(false);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [appliedKey, reloadTick]);
+
+  const loadMore = async (): Promise<void> => {
+    if (nextBefore === null) return;
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api.listAudit({ ...toQuery(applied), limit: PAGE_SIZE, before: nextBefore });
+      setEvents((prev) => [...prev, ...page.events]);
+      setNextBefore(page.nextBefore);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const apply = (e: FormEvent<HTMLFormElement>): void => {
+    e.preventDefault();
+    const next = new URLSearchParams();
+    for (const k of FILTER_KEYS) if (draft[k].trim()) next.set(k, draft[k].trim());
+    if (next.toString() === params.toString()) setReloadTick((t) => t + 1);
+    else setParams(next);
+  };
+
+  const clear = (): void => {
+    setParams(new URLSearchParams());
+  };
+
+  const field = (k: FilterKey) => ({
+    value: draft[k],
+    onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value }),
+  });
+
+  const hasFilters = FILTER_KEYS.some((k) => applied[k]);
+
+  return (
+    <section aria-labelledby="audit-title">
+      <h1 id="audit-title">Audit log</h1>
+      <form className="panel filters" onSubmit={apply} aria-label="Audit filters">
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor="audit-action">Action</label>
+            <input id="audit-action" placeholder="e.g. user.create" {...field('action')} />
+          </div>
+          <div className="field field-narrow">
+            <label htmlFor="audit-from">From</label>
+            <input id="audit-from" type="date" {...field('from')} />
+          </div>
+          <div className="field field-narrow">
+            <label htmlFor="audit-to">To</label>
+            <input id="audit-to" type="date" {...field('to')} />
+          </div>
+          <div className="field">
+            <label htmlFor="audit-target-type">Target type</label>
+            <input id="audit-target-type" placeholder="e.g. user" {...field('targetType')} />
+          </div>
+          <div className="field">
+            <label htmlFor="audit-target-id">Target ID</label>
+            <input id="audit-target-id" className="mono" {...field('targetId')} />
+          </div>
+          <div className="field">
+            <label htmlFor="audit-user-id">User ID</label>
+            <input id="audit-user-id" className="mono" {...field('userId')} />
+          </div>
+        </div>
+        <div className="button-row">
+          <button type="submit" className="button button-primary">
+            Apply filters
+          </button>
+          {hasFilters ? (
+            <button type="button" className="button" onClick={clear}>
+              Clear
+            </button>
+          ) : null}
+          <a className="button" href={api.auditExportUrl(toQuery(applied))} download="vigil-audit.jsonl">
+            Export JSON
+          </a>
+        </div>
+      </form>
+
+      <ErrorBanner error={error} title="Could not load the audit log." />
+      <div className="table-wrap">
+        <table className="data audit">
+          <caption className="visually-hidden">Audit events, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Client IP</th>
+              <th scope="col">Request</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((ev) => (
+              <AuditRow key={ev.id} event={ev} />
+            ))}
+            {!loading && events.length === 0 && !error ? (
+              <tr>
+                <td colSpan={7} className="empty">
+                  {hasFilters ? 'No events match these filters.' : 'No events yet.'}
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      <div className="button-row">
+        {nextBefore !== null ? (
+          <button type="button" className="button" onClick={() => void loadMore()} disabled={loading}>
+            Load more
+          </button>
+        ) : null}
+        <span className="muted" role="status">
+          {loading ? 'Loading…' : `${events.length} event${events.length === 1 ? '' : 's'} shown${nextBefore === null ? '' : ', more available'}`}
+        </span>
+      </div>
+    </section>
+  );
+}
+
+function AuditRow({ event }: { event: AuditView }): ReactNode {
+  const hasDetail = event.detail !== null && Object.keys(event.detail).length > 0;
+  return (
+    <tr data-audit-id={event.id}>
+      <td className="nowrap">
+        <Time ms={event.at} />
+      </td>
+      <td>{event.actor ?? <span className="muted">{event.userId ?? 'system'}</span>}</td>
+      <td className="mono">{event.action}</td>
+      <td>
+        {event.targetType ? <span className="target-type">{event.targetType}</span> : null}
+        {event.targetId ? <span className="mono target-id">{event.targetId}</span> : null}
+        {!event.targetType && !event.targetId ? <span className="muted">—</span> : null}
+      </td>
+      <td className="mono">{event.clientIp ?? '—'}</td>
+      <td className="mono small">{event.requestId ?? '—'}</td>
+      <td>
+        {hasDetail ? (
+          <details>
+            <summary>{summarise(event.detail)}</summary>
+            <pre className="detail">{JSON.stringify(event.detail, null, 2)}</pre>
+          </details>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** One line from the detail object: the first few scalar fields, e.g. `email=a@b.c, roles=analyst`. */
+function summarise(detail: Record<string, unknown> | null): string {
+  if (!detail) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(detail)) {
+    if (parts.length >= 3) break;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') parts.push(`${k}=${String(v)}`);
+    else if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) parts.push(`${k}=${v.join('|')}`);
+  }
+  return parts.length > 0 ? parts.join(', ') : 'details';
+}

@@ -1,0 +1,80 @@
+/** Small shared pieces: error banner, time cell, data loading hook, page title. */
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { describeError } from './api/client';
+import { formatTime, isoTime } from './format';
+
+/** Shows the server's message first, its stable code beside it, and the request id for support. */
+export function ErrorBanner({ error, title }: { error: unknown; title?: string }): ReactNode {
+  if (error === null || error === undefined) return null;
+  const { code, message, requestId } = describeError(error);
+  return (
+    <div className="alert alert-error" role="alert">
+      {title ? <strong className="alert-title">{title}</strong> : null}
+      <span className="alert-message">{message}</span>
+      {code ? <code className="alert-code">{code}</code> : null}
+      {requestId ? <span className="alert-request">Request {requestId}</span> : null}
+    </div>
+  );
+}
+
+export function Notice({ children }: { children: ReactNode }): ReactNode {
+  if (children === null || children === undefined || children === false) return null;
+  return (
+    <div className="alert alert-ok" role="status">
+      {children}
+    </div>
+  );
+}
+
+export function Time({ ms }: { ms: number | null | undefined }): ReactNode {
+  if (ms === null || ms === undefined) return <span className="muted">—</span>;
+  return <time dateTime={isoTime(ms)}>{formatTime(ms)}</time>;
+}
+
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · Vigil`;
+  }, [title]);
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * Loads server state and reloads when `deps` change or `reload()` is called. Answers to superseded
+ * requests are dropped, so a slow old response never overwrites a newer one.
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  const seq = useRef(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  useEffect(() => {
+    const mine = ++seq.current;
+    setLoading(true);
+    loadRef.current().then(
+      (value) => {
+        if (mine !== seq.current) return;
+        setData(value);
+        setError(null);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (mine !== seq.current) return;
+        setError(err);
+        setLoading(false);
+      },
+    );
+  }, [...deps, tick]);
+
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, loading, reload };
+}
