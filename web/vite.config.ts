@@ -15,7 +15,7 @@ export default defineConfig({
     emptyOutDir: true,
     // Inlined assets would become data: URLs; keep fonts and scripts as files so CSP stays strict.
     assetsInlineLimit: 0,
-    sourcemap: true,
+    sourcemap: false,
   },
   server: {
     port: 5173,

@@ -4,14 +4,14 @@
  *
  *     npx openapi-typescript docs/openapi.json -o web/src/api/schema.d.ts
  *
- * (It lives with the end-to-end specs because it guards the web shell; it needs no browser.)
+ * `npm run docs` regenerates it with the other generated documents.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './server.ts';
+import { REPO_ROOT } from '../src/app/server.ts';
 
 describe('web API schema', () => {
   it('web/src/api/schema.d.ts is generated from docs/openapi.json', () => {
