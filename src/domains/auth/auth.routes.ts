@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { EpochMs, errorResponses, Nullable, Uuid } from '../../app/http/schemas.ts';
 import { requireScope, SESSION_COOKIE } from '../../app/http/auth-hook.ts';
 import type { Platform } from '../../app/platform.ts';
-import { AgencyView, toAgencyView } from '../agency/agency.routes.ts';
+import { toAgencyView } from '../agency/agency.routes.ts';
 import { ROLES } from './auth.model.ts';
 import type { Principal } from './auth.service.ts';
 import { EMAIL_MAX, DISPLAY_NAME_MAX, type User } from './user.model.ts';
