@@ -72,3 +72,19 @@ describe('server basics', () => {
     }
   });
 });
+
+describe('cookies behind TLS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', { VIGIL_TRUST_PROXY: 'true' });
+  });
+  afterAll(async () => t.close());
+
+  it('marks the session cookie Secure when the request came over HTTPS', async () => {
+    const agency = await t.createAgency('TLS unit');
+    const u = await t.createUser(agency, ['analyst']);
+    const res = await t.as(null, 'POST', '/api/v1/auth/login', { email: u.email, password: PASSWORD }, { 'x-forwarded-proto': 'https' });
+    expect(res.statusCode).toBe(200);
+    expect(res.cookies.find((c) => c.name === 'vigil_session')?.secure).toBe(true);
+  });
+});
