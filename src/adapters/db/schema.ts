@@ -154,7 +154,6 @@ export interface CaptureTable {
   body_sha256: string | null;
   body_size: number | null;
   warc_sha256: string | null;
-  screenshot_sha256: string | null;
   declared_type: string | null;
   sniffed_type: string | null;
   title: string | null;
@@ -162,6 +161,18 @@ export interface CaptureTable {
   text_sha256: string | null;
   outlink_count: number;
   child_item_count: number;
+}
+
+export interface ScreenshotTable {
+  screenshot_id: string;
+  agency_id: string;
+  capture_id: string;
+  sha256: string;
+  width: number;
+  height: number;
+  final_url: string;
+  requests: string;
+  rendered_at: number;
 }
 
 export interface CustodyEventTable {
@@ -239,6 +250,7 @@ export interface Database {
   recurring_job: RecurringJobTable;
   item: ItemTable;
   capture: CaptureTable;
+  screenshot: ScreenshotTable;
   custody_event: CustodyEventTable;
   custody_checkpoint: CustodyCheckpointTable;
   watched_source: WatchedSourceTable;

@@ -30,11 +30,10 @@ export interface Capture {
   tls: TlsCertificateInfo | null;
   timings: Record<string, number>;
   fetcherVersion: string;
-  /** sha256 hex of the body blob, of the WARC blob, of the screenshot PNG blob, of the extracted text. */
+  /** sha256 hex of the body blob, of the WARC blob, of the extracted text. */
   bodySha256: string | null;
   bodySize: number | null;
   warcSha256: string | null;
-  screenshotSha256: string | null;
   declaredType: string | null;
   sniffedType: string | null;
   title: string | null;

@@ -56,7 +56,6 @@ export const intakeEvidence: Migration = {
       .addColumn('body_sha256', t.text, (c) => c.references('blob.sha256'))
       .addColumn('body_size', t.bigint)
       .addColumn('warc_sha256', t.text, (c) => c.references('blob.sha256'))
-      .addColumn('screenshot_sha256', t.text, (c) => c.references('blob.sha256'))
       .addColumn('declared_type', t.text)
       .addColumn('sniffed_type', t.text)
       .addColumn('title', t.text)
@@ -68,6 +67,22 @@ export const intakeEvidence: Migration = {
       .execute();
     await db.schema.createIndex('capture_item_idx').on('capture').columns(['item_id', 'started_at']).execute();
     await db.schema.createIndex('capture_agency_idx').on('capture').columns(['agency_id', 'started_at']).execute();
+
+    // Screenshots are rendered after the capture row is written (capture rows are immutable), so they
+    // have a table of their own.
+    await db.schema
+      .createTable('screenshot')
+      .addColumn('screenshot_id', t.id, (c) => c.primaryKey().notNull())
+      .addColumn('agency_id', t.id, (c) => c.notNull().references('agency.agency_id'))
+      .addColumn('capture_id', t.id, (c) => c.notNull().references('capture.capture_id'))
+      .addColumn('sha256', t.text, (c) => c.notNull().references('blob.sha256'))
+      .addColumn('width', t.integer, (c) => c.notNull())
+      .addColumn('height', t.integer, (c) => c.notNull())
+      .addColumn('final_url', t.text, (c) => c.notNull())
+      .addColumn('requests', t.json, (c) => c.notNull())
+      .addColumn('rendered_at', t.time, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('screenshot_capture_idx').on('screenshot').column('capture_id').execute();
 
     await db.schema
       .createTable('custody_event')
@@ -101,7 +116,7 @@ export const intakeEvidence: Migration = {
     await db.schema.createIndex('custody_checkpoint_agency_idx').on('custody_checkpoint').columns(['agency_id', 'seq']).execute();
 
     // Evidence is never rewritten: the database refuses it, not only the code.
-    for (const table of ['custody_event', 'custody_checkpoint', 'capture']) {
+    for (const table of ['custody_event', 'custody_checkpoint', 'capture', 'screenshot']) {
       if (dialect === 'sqlite') {
         await sql.raw(`create trigger ${table}_no_update before update on ${table} begin select raise(abort, '${table} is append-only'); end`).execute(db);
         await sql.raw(`create trigger ${table}_no_delete before delete on ${table} begin select raise(abort, '${table} is append-only'); end`).execute(db);
