@@ -30,6 +30,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'VIGIL_LOGIN_RATE_PER_MINUTE', default: '10', description: 'Login attempts per client address per minute.' },
   { name: 'VIGIL_API_RATE_PER_MINUTE', default: '6000', description: 'API requests per client address per minute (0 turns the limit off).' },
   { name: 'VIGIL_MAX_BLOB_BYTES', default: '536870912', description: 'Largest blob (upload) in bytes (512 MiB).' },
+  { name: 'VIGIL_SOCKS_PROXY', default: '(none)', description: 'socks5h://host:port of a SOCKS5 proxy (e.g. Tor) used for .onion hosts; DNS goes through it. Without it .onion URLs are refused.' },
+  { name: 'VIGIL_PROXY_ALL', default: 'false', description: 'Send every fetch through VIGIL_SOCKS_PROXY, not only .onion hosts.' },
+  { name: 'VIGIL_FETCH_ALLOW', default: '(none)', description: 'Comma-separated CIDRs that fetching may reach in spite of the private-address block (e.g. 127.0.0.1/32 for a local test site). Leave empty in production.' },
+  { name: 'VIGIL_SCREENSHOTS', default: 'true', description: 'Render a screenshot of each captured page in Chromium (/usr/bin/chromium).' },
+  { name: 'VIGIL_TSA_URL', default: '(none)', description: 'RFC 3161 timestamp authority for custody checkpoints.' },
+  { name: 'VIGIL_TSA_CA', default: '(none)', description: 'PEM file of the TSA’s CA, to verify its timestamps.' },
   { name: 'VIGIL_ADMIN_EMAIL', default: 'admin@vigil.local', description: 'E-mail of the first admin, created at first start.' },
   { name: 'VIGIL_ADMIN_PASSWORD', default: '(generated, printed once)', description: 'Password of the first admin; only read when the first admin is created.' },
   { name: 'VIGIL_OPERATOR_AGENCY', default: 'Instance operator', description: 'Name of the agency that runs the instance, created at first start.' },
@@ -51,6 +57,12 @@ export interface Config {
   loginRatePerMinute: number;
   apiRatePerMinute: number;
   maxBlobBytes: number;
+  socksProxy: string | null;
+  proxyAll: boolean;
+  fetchAllow: string[];
+  screenshots: boolean;
+  tsaUrl: string | null;
+  tsaCa: string | null;
   adminEmail: string;
   adminPassword: string | null;
   operatorAgency: string;
@@ -101,6 +113,19 @@ function bool(src: Source, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+function socksProxy(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (!/^socks5h?:\/\/[^/\s]+:\d+\/?$/.test(raw)) throw new ConfigError(`VIGIL_SOCKS_PROXY must look like socks5h://host:port, got "${raw}"`);
+  return raw.replace(/^socks5:/, 'socks5h:');
+}
+
+function cidrs(raw: string | undefined): string[] {
+  if (!raw) return [];
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const c of list) if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(c)) throw new ConfigError(`VIGIL_FETCH_ALLOW: "${c}" is not a CIDR like 127.0.0.1/32`);
+  return list;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Source = process.env): Config {
@@ -130,6 +155,12 @@ export function loadConfig(env: Source = process.env): Config {
     loginRatePerMinute: int(src, 'VIGIL_LOGIN_RATE_PER_MINUTE', 10, 1, 10_000),
     apiRatePerMinute: int(src, 'VIGIL_API_RATE_PER_MINUTE', 6000, 0, 10_000_000),
     maxBlobBytes: int(src, 'VIGIL_MAX_BLOB_BYTES', 512 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
+    socksProxy: socksProxy(src.VIGIL_SOCKS_PROXY),
+    proxyAll: bool(src, 'VIGIL_PROXY_ALL', false),
+    fetchAllow: cidrs(src.VIGIL_FETCH_ALLOW),
+    screenshots: bool(src, 'VIGIL_SCREENSHOTS', true),
+    tsaUrl: src.VIGIL_TSA_URL || null,
+    tsaCa: src.VIGIL_TSA_CA || null,
     adminEmail: src.VIGIL_ADMIN_EMAIL || 'admin@vigil.local',
     adminPassword: src.VIGIL_ADMIN_PASSWORD || null,
     operatorAgency: src.VIGIL_OPERATOR_AGENCY || 'Instance operator',

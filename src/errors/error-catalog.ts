@@ -36,6 +36,14 @@ export const ERROR_CATALOG = {
 
   VIGIL_JOB_NOT_RETRYABLE: { status: 409, message: 'Only dead or cancelled jobs can be retried.' },
 
+  VIGIL_URL_INVALID: { status: 400, message: 'The URL is malformed, too long, carries credentials or uses a scheme other than http or https.' },
+  VIGIL_ITEM_DUPLICATE: { status: 409, message: 'The agency already has an item with this URL.' },
+  VIGIL_BULK_INVALID: { status: 400, message: 'The bulk list cannot be read (format, size or header).' },
+  VIGIL_UPLOAD_INVALID: { status: 400, message: 'Send one file as multipart/form-data in a field named file.' },
+  VIGIL_SOURCE_INVALID: { status: 400, message: 'The watched source is not valid.' },
+  VIGIL_CUSTODY_BROKEN: { status: 409, message: 'The custody chain does not verify.' },
+  VIGIL_EVIDENCE_UNAVAILABLE: { status: 409, message: 'The item has no successful capture to package.' },
+
   VIGIL_BLOB_TOO_LARGE: { status: 413, message: 'The blob is larger than the byte limit.' },
   VIGIL_BLOB_EMPTY: { status: 400, message: 'The blob is empty.' },
   VIGIL_HASH_INVALID: { status: 400, message: 'The hash is not of the form sha256:<64 hex digits>.' },
