@@ -13,6 +13,16 @@ export interface JobPayloads {
   'session.purge': Record<string, never>;
   /** Re-reads every stored blob and reports those whose bytes no longer match their hash. */
   'blob.verify': Record<string, never>;
+  /** Fetches (or, for an uploaded file, analyses) one item and records a capture. */
+  'capture.fetch': { itemId: string };
+  /** Renders a captured page in Chromium and stores the PNG. */
+  'capture.screenshot': { captureId: string };
+  /** Enqueues a run for every watched source that is due. */
+  'watch.tick': Record<string, never>;
+  /** One run of one watched source. */
+  'watch.run': { sourceId: string };
+  /** Signs a checkpoint of every agency's custody chain that has grown since the last one. */
+  'custody.checkpoint': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -25,6 +35,11 @@ export type JobNameOf<P extends object> = keyof P & string;
 const DECLARED: Record<JobName, true> = {
   'session.purge': true,
   'blob.verify': true,
+  'capture.fetch': true,
+  'capture.screenshot': true,
+  'watch.tick': true,
+  'watch.run': true,
+  'custody.checkpoint': true,
 };
 
 /** Every declared job name; the registry requires exactly one handler for each. */
