@@ -5,6 +5,7 @@ import { canonicalJson, CanonicalJsonError } from './canonical-json.ts';
 import {
   chainEvent,
   checkpointMessage,
+  computeBodyDigest,
   computeEventHash,
   CUSTODY_EVENT_KINDS,
   CustodyChainError,
@@ -12,6 +13,8 @@ import {
   verifyChain,
   verifyChainWithCheckpoints,
   verifyCheckpoint,
+  verifyInclusionProof,
+  type ProofEvent,
   type ChainedEvent,
   type CheckpointBody,
   type CustodyEventBody,
@@ -171,9 +174,25 @@ describe('chainEvent', () => {
   it('hashes exactly the documented bytes, so a third party can recompute it', () => {
     const event = CHAIN[7]!;
     const { agencyId, seq, at, kind, actor, subject, data, prevHash } = event;
-    const covered = { agencyId, seq, at, kind, actor, subject, data, prevHash };
-    expect(event.hash).toBe(sha256Hex(`vigil-custody-event-v1\n${canonicalJson(covered)}`));
+    const bodyDigest = sha256Hex(`vigil-custody-body-v1\n${canonicalJson({ agencyId, seq, at, kind, actor, subject, data })}`);
+    expect(event.hash).toBe(sha256Hex(`vigil-custody-event-v2\n${prevHash}\n${bodyDigest}`));
     expect(event.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('proves one subject’s events belong to a signed head while showing only digests of the others', () => {
+    const head = CHAIN[CHAIN.length - 1]!;
+    const checkpoint = { agencyId: AGENCY, seq: head.seq, headHash: head.hash, at: 1, instanceKeyId: 'k' };
+    const from = 3;
+    const proof: ProofEvent[] = CHAIN.slice(from - 1).map((e) =>
+      e.seq % 2 === 1 ? { seq: e.seq, prevHash: e.prevHash, hash: e.hash, event: e } : { seq: e.seq, prevHash: e.prevHash, hash: e.hash, bodyDigest: computeBodyDigest(e, sha256) },
+    );
+    expect(verifyInclusionProof(proof, checkpoint, sha256)).toEqual({ ok: true });
+    const edited = proof.map((p) => ('event' in p && p.seq === 5 ? { ...p, event: { ...p.event, data: { forged: true } } } : p));
+    expect(verifyInclusionProof(edited, checkpoint, sha256)).toMatchObject({ ok: false, seq: 5 });
+    const digestSwapped = proof.map((p) => (p.seq === 4 && 'bodyDigest' in p ? { ...p, bodyDigest: '0'.repeat(64) } : p));
+    expect(verifyInclusionProof(digestSwapped, checkpoint, sha256)).toMatchObject({ ok: false, seq: 4 });
+    expect(verifyInclusionProof(proof.slice(0, -1), checkpoint, sha256)).toMatchObject({ ok: false });
+    expect(verifyInclusionProof(proof.filter((p) => p.seq !== 6), checkpoint, sha256)).toMatchObject({ ok: false, seq: 7 });
   });
 
   it('refuses a seq that does not follow, another agency, an unknown kind, and a non-integer time', () => {

@@ -9,8 +9,9 @@
  * strings are UTF-8 encoded before hashing or signing):
  *
  *   genesis(agencyId) = sha256("vigil-custody-genesis:" + agencyId)
- *   event.hash        = sha256("vigil-custody-event-v1\n" + canonical({agencyId, seq, at, kind,
- *                              actor, subject: {type, id}, data, prevHash}))
+ *   event.bodyDigest  = sha256("vigil-custody-body-v1\n" + canonical({agencyId, seq, at, kind,
+ *                              actor, subject: {type, id}, data}))
+ *   event.hash        = sha256("vigil-custody-event-v2\n" + prevHash + "\n" + bodyDigest)
  *   checkpoint signed = "vigil-custody-checkpoint-v1\n" + canonical({agencyId, seq, headHash, at,
  *                              instanceKeyId})            (Ed25519 over these bytes, in the adapter)
  *
@@ -18,6 +19,10 @@
  * moved to another agency, and seq is gapless from 1. The prefixes separate the domains: an event
  * hash can never be presented as a checkpoint message, nor a checkpoint signature as a signature
  * over anything else the instance key signs (evidence packages use their own prefix).
+ *
+ * The body is hashed on its own so that an evidence package can prove its item's events belong to
+ * the signed chain while showing only (seq, prevHash, bodyDigest) of the other events in between:
+ * every link is still recomputed, but no other item's details leave the agency.
  *
  * Pure: hashing and signature checks come in as functions (ports), so this runs unchanged in the
  * server, the CLI and an offline verifier.
@@ -109,7 +114,8 @@ export class CustodyChainError extends Error {
 }
 
 const GENESIS_PREFIX = 'vigil-custody-genesis:';
-const EVENT_PREFIX = 'vigil-custody-event-v1\n';
+const BODY_PREFIX = 'vigil-custody-body-v1\n';
+const EVENT_PREFIX = 'vigil-custody-event-v2\n';
 const CHECKPOINT_PREFIX = 'vigil-custody-checkpoint-v1\n';
 
 const utf8 = new TextEncoder();
@@ -136,9 +142,51 @@ export function genesisHash(agencyId: string, sha256: Sha256): string {
  * @throws CanonicalJsonError when `data` holds something with no JSON form.
  */
 export function computeEventHash(body: CustodyEventBody, prevHash: string, sha256: Sha256): string {
+  return linkHash(prevHash, computeBodyDigest(body, sha256), sha256);
+}
+
+/** The digest of an event's own fields, without its place in the chain. */
+export function computeBodyDigest(body: CustodyEventBody, sha256: Sha256): string {
   const { agencyId, seq, at, kind, actor, subject, data } = body;
-  const covered = { agencyId, seq, at, kind, actor, subject: { type: subject.type, id: subject.id }, data, prevHash };
-  return sha256Hex(sha256, EVENT_PREFIX + canonicalJson(covered));
+  return sha256Hex(sha256, BODY_PREFIX + canonicalJson({ agencyId, seq, at, kind, actor, subject: { type: subject.type, id: subject.id }, data }));
+}
+
+/** An event's hash from its predecessor's hash and its body digest. */
+export function linkHash(prevHash: string, bodyDigest: string, sha256: Sha256): string {
+  return sha256Hex(sha256, `${EVENT_PREFIX}${prevHash}\n${bodyDigest}`);
+}
+
+/** One event as an inclusion proof shows it: full for the exported subject's events, digest-only for the rest. */
+export type ProofEvent = { seq: number; prevHash: string; hash: string } & ({ event: CustodyEventBody } | { bodyDigest: string });
+
+/**
+ * Checks that `proof` (consecutive seqs from some event up to a signed checkpoint's head) links
+ * every listed event to that head: each hash is recomputed from prevHash and either the full body
+ * or the given body digest, and each prevHash must be the previous entry's hash.
+ */
+export function verifyInclusionProof(proof: readonly ProofEvent[], checkpoint: CheckpointBody, sha256: Sha256): { ok: true } | { ok: false; seq: number | null; message: string } {
+  if (proof.length === 0) return { ok: false, seq: null, message: 'the proof is empty' };
+  for (let i = 0; i < proof.length; i++) {
+    const p = proof[i]!;
+    if (i > 0) {
+      const prev = proof[i - 1]!;
+      if (p.seq !== prev.seq + 1) return { ok: false, seq: p.seq, message: `seq ${p.seq} does not follow ${prev.seq}` };
+      if (p.prevHash !== prev.hash) return { ok: false, seq: p.seq, message: `event ${p.seq} does not link to event ${prev.seq}` };
+    } else if (p.seq === 1 && p.prevHash !== genesisHash(checkpoint.agencyId, sha256)) {
+      return { ok: false, seq: 1, message: 'event 1 does not start from the agency’s genesis value' };
+    }
+    let digest: string;
+    if ('event' in p) {
+      if (p.event.seq !== p.seq || p.event.agencyId !== checkpoint.agencyId) return { ok: false, seq: p.seq, message: `event ${p.seq} is not the agency’s event at that position` };
+      digest = computeBodyDigest(p.event, sha256);
+    } else {
+      digest = p.bodyDigest;
+    }
+    if (linkHash(p.prevHash, digest, sha256) !== p.hash) return { ok: false, seq: p.seq, message: `event ${p.seq}: hash does not match its content` };
+  }
+  const last = proof[proof.length - 1]!;
+  if (last.seq !== checkpoint.seq || last.hash !== checkpoint.headHash) return { ok: false, seq: last.seq, message: `the proof ends at seq ${last.seq}, not at the checkpoint's head ${checkpoint.seq}` };
+  return { ok: true };
 }
 
 /**
