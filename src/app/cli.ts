@@ -21,6 +21,7 @@ import { AUDIT_PAGE_MAX } from '../domains/audit/audit.model.ts';
 import { listAllBlobs } from '../domains/blob/blob.repository.ts';
 import { formatBlobHash } from '../domains/blob/blob.model.ts';
 import { startServer } from './serve.ts';
+import type { CustodyVerification } from '../domains/custody/custody.service.ts';
 import { startWorkerProcess } from './worker.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -276,6 +277,128 @@ export function buildCli(): Command {
         else for (const e of events) process.stdout.write(`${new Date(e.at).toISOString()}  ${e.action.padEnd(22)} ${e.actor.padEnd(30)} ${e.targetType ?? ''} ${e.targetId ?? ''}\n`);
       }),
     );
+
+  const agencyActor = (rt: Runtime, agencyId: string) => rt.platform.agencyServices(agencyId, { agencyId, userId: null, actor: cliActor(), clientIp: null, requestId: null });
+
+  const intake = program.command('intake').description('Take items in: URLs and bulk lists');
+  intake
+    .command('url')
+    .description('Submit one URL for an agency; it is captured by the worker')
+    .argument('<url>', 'the URL')
+    .requiredOption('--agency <id|name>', 'the agency that submits it')
+    .option('--json', 'machine-readable output')
+    .action(async (url: string, opts: { agency: string; json?: boolean }) =>
+      withRuntime(async (rt) => {
+        const a = await findAgency(rt, opts.agency);
+        const r = await agencyActor(rt, a.id).intake().submitUrl(url, 'cli');
+        out(Boolean(opts.json), r, () => `${r.created ? 'accepted' : 'duplicate'}: ${r.item.url}  (item ${r.item.id})`);
+      }),
+    );
+  intake
+    .command('bulk')
+    .description('Submit a bulk list (text, CSV with a url column, JSON array or JSON lines), streamed; prints a per-line report')
+    .argument('<file>', 'the list ("-" for standard input)')
+    .requiredOption('--agency <id|name>', 'the agency that submits it')
+    .addOption(new Option('--format <format>', 'list format').choices(['auto', 'text', 'csv', 'json']).default('auto'))
+    .option('--json', 'the report as JSON (summary and every line)')
+    .action(async (file: string, opts: { agency: string; format: 'auto' | 'text' | 'csv' | 'json'; json?: boolean }) =>
+      withRuntime(async (rt) => {
+        const a = await findAgency(rt, opts.agency);
+        const { createReadStream, statSync } = await import('node:fs');
+        let total = 0;
+        if (file !== '-') {
+          try {
+            total = statSync(file).size;
+          } catch {
+            throw new UsageError(`cannot read ${file}`);
+          }
+        }
+        const input = file === '-' ? process.stdin : createReadStream(file);
+        const bar = !opts.json && process.stderr.isTTY && total > 0 ? new (await import('cli-progress')).SingleBar({ stream: process.stderr, format: 'intake {bar} {percentage}% | {value}/{total} bytes' }) : null;
+        bar?.start(total, 0);
+        let read = 0;
+        async function* counted() {
+          for await (const chunk of input) {
+            read += (chunk as Buffer).length;
+            bar?.update(read);
+            yield chunk as Buffer;
+          }
+        }
+        const report = await agencyActor(rt, a.id).intake().submitBulk(counted(), opts.format);
+        bar?.stop();
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(report)}\n`);
+        } else {
+          for (const l of report.lines) if (l.outcome !== 'accepted') process.stdout.write(`line ${l.line}: ${l.outcome}${l.code ? ` ${l.code}` : ''}${l.reason ? `: ${l.reason}` : ''}  ${l.input.slice(0, 200)}\n`);
+          process.stdout.write(`accepted ${report.accepted}, duplicate ${report.duplicate}, rejected ${report.rejected}\n`);
+        }
+      }),
+    );
+
+  const custody = program.command('custody').description('The tamper-evident custody chain');
+  custody
+    .command('verify')
+    .description('Verify the custody chain and signed checkpoints of one agency or all; exits 1 naming the first bad event')
+    .option('--agency <id|name>', 'only this agency')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { agency?: string; json?: boolean }) =>
+      withRuntime(async (rt) => {
+        const { agenciesWithCustody } = await import('../domains/custody/custody.repository.ts');
+        const ids = opts.agency ? [(await findAgency(rt, opts.agency)).id] : await agenciesWithCustody(rt.platform.db);
+        const results: CustodyVerification[] = [];
+        for (const id of ids) results.push(await agencyActor(rt, id).custody().verify());
+        const bad = results.filter((r) => !r.ok);
+        out(Boolean(opts.json), { ok: bad.length === 0, agencies: results }, () =>
+          results.length === 0
+            ? 'no custody events yet'
+            : results.map((r) => (r.ok ? `ok   agency ${r.agencyId}: ${r.events} events, ${r.checkpoints} checkpoints` : `BAD  agency ${r.agencyId}: first bad event seq ${r.firstBadSeq ?? '?'}: ${r.problem}`)).join('\n'),
+        );
+        if (bad.length) process.exitCode = EXIT_FAILED;
+      }),
+    );
+
+  const evidence = program.command('evidence').description('Evidence packages (WACZ)');
+  evidence
+    .command('export')
+    .description('Write a signed WACZ evidence package of one item: WARC records, screenshots, manifest, custody proof')
+    .requiredOption('--item <id>', 'the item')
+    .requiredOption('--out <file.wacz>', 'where to write the package')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { item: string; out: string; json?: boolean }) =>
+      withRuntime(async (rt) => {
+        const row = await rt.platform.db.selectFrom('item').select(['agency_id']).where('item_id', '=', opts.item).executeTakeFirst();
+        if (!row) throw new UsageError(`no item ${opts.item}`);
+        const r = await (await agencyActor(rt, row.agency_id).evidence()).exportItem(opts.item, opts.out);
+        const { manifest: _m, ...summary } = r;
+        out(Boolean(opts.json), summary, () => `wrote ${r.path}: ${r.bytes} bytes, sha256 ${r.sha256}`);
+      }),
+    );
+  evidence
+    .command('verify')
+    .description('Check an evidence package offline (no database): every hash, the signature, the WARC records and the custody proof; exits 1 on any problem')
+    .argument('<file.wacz>', 'the package')
+    .option('--public-key <pem file>', 'the instance public key you trust (otherwise the key inside the package is used and reported as untrusted)')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, opts: { publicKey?: string; json?: boolean }) => {
+      const { verifyEvidencePackage } = await import('../domains/evidence/evidence-verify.ts');
+      let publicKeyPem: string | undefined;
+      if (opts.publicKey) {
+        try {
+          publicKeyPem = readFileSync(opts.publicKey, 'utf8');
+        } catch {
+          throw new UsageError(`cannot read ${opts.publicKey}`);
+        }
+      }
+      const r = await verifyEvidencePackage(file, publicKeyPem);
+      out(Boolean(opts.json), r, () =>
+        [
+          `${r.ok ? 'OK' : 'FAILED'}  ${file}`,
+          `signature: ${r.signature.valid ? 'valid' : 'INVALID'} (key ${r.signature.keyId ?? '?'}${r.signature.keyTrusted ? ', trusted' : ', embedded in the package: pass --public-key to trust it'})`,
+          ...r.problems.map((p) => `problem: ${p.path}: ${p.problem}`),
+        ].join('\n'),
+      );
+      if (!r.ok) process.exitCode = EXIT_FAILED;
+    });
 
   const blobs = program.command('blobs').description('The content-addressed blob store');
   blobs

@@ -21,7 +21,20 @@ import { createTokenService } from '../domains/auth/token.service.ts';
 import { createBlobRepository } from '../domains/blob/blob.repository.ts';
 import { createBlobService } from '../domains/blob/blob.service.ts';
 import { JobQueue } from '../adapters/queue/job-queue.ts';
+import { createSafeFetcher } from '../adapters/fetch/safe-fetch.ts';
+import { loadOrCreateInstanceKey } from '../adapters/crypto/instance-key.ts';
+import { requestTimestamp } from '../adapters/crypto/tsa-client.ts';
+import { createCustodyRepository } from '../domains/custody/custody.repository.ts';
+import { createCustodyLog, createCustodyService, type InstanceSigner, type Timestamper } from '../domains/custody/custody.service.ts';
+import { createIntakeRepository } from '../domains/intake/intake.repository.ts';
+import { createIntakeService } from '../domains/intake/intake.service.ts';
+import { createCaptureService } from '../domains/intake/capture.service.ts';
+import { createSourceRepository } from '../domains/intake/source.repository.ts';
+import { createSourceService } from '../domains/intake/source.service.ts';
+import { createEvidenceService } from '../domains/evidence/evidence.service.ts';
+import { createHash } from 'node:crypto';
 import type { Config } from './config.ts';
+import { SOFTWARE } from './version.ts';
 
 export interface PlatformDeps {
   db: Kysely<Database>;
@@ -43,6 +56,13 @@ export function createPlatform(deps: PlatformDeps) {
   const agencies = createAgencyRepository(db);
   const store = new FileBlobStore(deps.blobRoot);
   const queue = new JobQueue({ db, dialect: deps.dialect, clock, ids });
+  const fetcher = createSafeFetcher({ allow: config.fetchAllow, socksProxy: config.socksProxy, proxyAll: config.proxyAll, userAgent: SOFTWARE, clock });
+  const sha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
+  let signer: InstanceSigner | null = null;
+  // The instance key is read (or made, at first use) only by processes that sign or verify.
+  const instanceSigner = (): InstanceSigner => (signer ??= loadOrCreateInstanceKey(config.dataDir));
+  const { tsaUrl, tsaCa } = config;
+  const timestamper: Timestamper | null = tsaUrl ? { stamp: (digest) => requestTimestamp(tsaUrl, digest, tsaCa ? { ca: tsaCa } : {}) } : null;
   const auditFor = (ctx: AuditContext): AuditLog => createAuditLog({ audit: createAuditRepository(db, ctx.agencyId), clock, ids }, ctx);
   const auth = createAuthService({
     credentials: createCredentialRepository(db),
@@ -61,12 +81,42 @@ export function createPlatform(deps: PlatformDeps) {
   /** Services for one agency, acting as one actor. */
   function agencyServices(agencyId: string, ctx: AuditContext) {
     const audit = auditFor(ctx);
+    const custodyRepo = createCustodyRepository(db, deps.dialect, agencyId);
+    const custodyLog = createCustodyLog({ custody: custodyRepo, clock, ids, sha256 }, ctx.actor);
+    const blobs = () => createBlobService({ store, blobs: createBlobRepository(db, agencyId), audit, clock, maxBytes: config.maxBlobBytes });
+    const intake = () =>
+      createIntakeService({ items: createIntakeRepository(db, agencyId), blobs: blobs(), queue, audit, custody: custodyLog, clock, ids, actor: { userId: ctx.userId, label: ctx.actor } });
     return {
       agencyId,
       audit,
+      custodyLog,
+      custody: () => createCustodyService({ custody: custodyRepo, clock, ids, sha256, signer: instanceSigner(), timestamper }),
+      evidence: async () => {
+        const agency = await agencies.get(agencyId);
+        if (!agency) throw new Error(`agency ${agencyId} vanished`);
+        return createEvidenceService({
+          agency,
+          items: createIntakeRepository(db, agencyId),
+          custodyRepo,
+          custody: createCustodyService({ custody: custodyRepo, clock, ids, sha256, signer: instanceSigner(), timestamper }),
+          custodyLog,
+          store,
+          signer: instanceSigner(),
+          audit,
+          clock,
+          sha256,
+          actor: ctx.actor,
+          software: SOFTWARE,
+        });
+      },
+      intake,
+      capture: () =>
+        createCaptureService({ items: createIntakeRepository(db, agencyId), intake: intake(), blobs: blobs(), store, fetcher, queue, custody: custodyLog, audit, clock, ids, software: SOFTWARE, screenshots: config.screenshots }),
+      sources: () => createSourceService({ sources: createSourceRepository(db, agencyId), intake: intake(), fetcher, audit, clock, ids }),
+      items: () => createIntakeRepository(db, agencyId),
       users: () => createUserService({ users: createUserRepository(db, agencyId), hasher: deps.hasher, audit, clock, ids }),
       tokens: () => createTokenService({ tokens: createTokenRepository(db, agencyId), audit, clock, ids }),
-      blobs: () => createBlobService({ store, blobs: createBlobRepository(db, agencyId), audit, clock, maxBytes: config.maxBlobBytes }),
+      blobs,
       auditLog: () => createAuditRepository(db, agencyId),
     };
   }
@@ -94,7 +144,7 @@ export function createPlatform(deps: PlatformDeps) {
     };
   }
 
-  return { db, dialect: deps.dialect, config, clock, ids, agencies, store, queue, auth, auditFor, scopeFor, systemScope, agencyServices };
+  return { db, dialect: deps.dialect, config, clock, ids, agencies, store, queue, fetcher, sha256, instanceSigner, auth, auditFor, scopeFor, systemScope, agencyServices };
 }
 
 export type Platform = ReturnType<typeof createPlatform>;

@@ -9,7 +9,7 @@ import { buildJobRegistry, registerRecurringJobs } from './jobs.ts';
 export async function startServer(config: Config): Promise<void> {
   const rt = await openRuntime(config);
   const { platform } = rt;
-  const registry = buildJobRegistry(platform);
+  const jobs = buildJobRegistry(platform);
   const admin = await ensureFirstAdmin(platform);
   const https = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : null;
   const app = await buildServer(platform, { https });
@@ -17,7 +17,7 @@ export async function startServer(config: Config): Promise<void> {
 
   // SQLite has one writer, so its worker lives here; PostgreSQL may hand the work to `vigil worker`.
   const inline = rt.handle.dialect === 'sqlite' || config.inlineWorker;
-  const worker = inline ? new JobWorker({ queue: platform.queue, registry, clock: platform.clock, concurrency: config.workerConcurrency, log: app.log }) : null;
+  const worker = inline ? new JobWorker({ queue: platform.queue, registry: jobs.registry, clock: platform.clock, concurrency: config.workerConcurrency, log: app.log }) : null;
 
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('0.0.0.0', '127.0.0.1');
@@ -35,6 +35,7 @@ export async function startServer(config: Config): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'shutting down');
     await worker?.stop();
+    await jobs.close();
     await app.close();
     await rt.close();
     process.exit(0);

@@ -10,9 +10,9 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, VERSION } from './version.ts';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { DestinationStream } from 'pino';
@@ -29,10 +29,12 @@ import { agencyRoutes, AgencyView } from '../domains/agency/agency.routes.ts';
 import { auditRoutes, AuditView } from '../domains/audit/audit.routes.ts';
 import { blobRoutes, BlobView } from '../domains/blob/blob.routes.ts';
 import { jobRoutes, JobView } from '../domains/jobs/jobs.routes.ts';
+import { intakeRoutes, ItemView, CaptureView } from '../domains/intake/intake.routes.ts';
+import { sourceRoutes, SourceView } from '../domains/intake/source.routes.ts';
+import { custodyRoutes, CustodyEventView } from '../domains/custody/custody.routes.ts';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WEB_DIST = join(REPO_ROOT, 'web', 'dist');
-export const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export { REPO_ROOT, VERSION };
 
 /** JSON bodies above this are refused before parsing; blobs have their own, larger limit. */
 export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -129,7 +131,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   // Shared response shapes live at the root so every route plugin (and OpenAPI) can $ref them.
-  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView]) app.addSchema(schema);
+  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView, ItemView, CaptureView, SourceView, CustodyEventView]) app.addSchema(schema);
 
   installAuth(app, platform);
 
@@ -168,6 +170,9 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       await api.register(auditRoutes);
       await api.register(jobRoutes(platform.queue));
       await api.register(blobRoutes(config.maxBlobBytes));
+      await api.register(intakeRoutes(config.maxBlobBytes));
+      await api.register(sourceRoutes);
+      await api.register(custodyRoutes);
     },
     { prefix: '/api/v1' },
   );

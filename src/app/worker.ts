@@ -8,13 +8,14 @@ import { buildJobRegistry, registerRecurringJobs } from './jobs.ts';
 export async function startWorkerProcess(config: Config, concurrency?: number): Promise<void> {
   const rt = await openRuntime(config);
   const log = pino({ level: config.logLevel });
-  const registry = buildJobRegistry(rt.platform);
+  const jobs = buildJobRegistry(rt.platform);
   await registerRecurringJobs(rt.platform);
-  const worker = new JobWorker({ queue: rt.platform.queue, registry, clock: rt.platform.clock, concurrency: concurrency ?? config.workerConcurrency, log });
+  const worker = new JobWorker({ queue: rt.platform.queue, registry: jobs.registry, clock: rt.platform.clock, concurrency: concurrency ?? config.workerConcurrency, log });
   worker.start();
   log.info({ database: rt.handle.description }, 'worker started');
   const stop = async () => {
     await worker.stop();
+    await jobs.close();
     await rt.close();
     process.exit(0);
   };

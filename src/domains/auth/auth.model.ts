@@ -17,16 +17,24 @@ export const PERMISSIONS = [
   'job.manage',
   'blob.read',
   'blob.write',
+  'item.read',
+  'item.write',
+  'content.read',
+  'evidence.export',
+  'source.manage',
+  'custody.verify',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+const ANALYST_WORK: readonly Permission[] = ['item.read', 'item.write', 'content.read', 'evidence.export', 'source.manage', 'custody.verify'];
+
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['agency.read', 'user.read', 'user.manage', 'token.manage', 'job.read', 'job.manage', 'blob.read', 'blob.write'],
-  analyst: ['agency.read', 'token.manage', 'job.read', 'blob.read', 'blob.write'],
-  reviewer: ['agency.read', 'token.manage', 'blob.read'],
-  approver: ['agency.read', 'token.manage', 'blob.read'],
-  // Auditors read the log, not the content it describes.
-  auditor: ['agency.read', 'user.read', 'audit.read', 'job.read'],
+  admin: ['agency.read', 'user.read', 'user.manage', 'token.manage', 'job.read', 'job.manage', 'blob.read', 'blob.write', ...ANALYST_WORK],
+  analyst: ['agency.read', 'token.manage', 'job.read', 'blob.read', 'blob.write', ...ANALYST_WORK],
+  reviewer: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'evidence.export'],
+  approver: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read'],
+  // Auditors read the log and check the custody chain, not the content they describe.
+  auditor: ['agency.read', 'user.read', 'audit.read', 'job.read', 'item.read', 'custody.verify'],
   'provider-responder': ['agency.read', 'token.manage'],
   partner: ['agency.read'],
 };

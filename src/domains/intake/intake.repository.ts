@@ -67,6 +67,17 @@ export interface ItemListQuery {
   limit: number;
 }
 
+export interface StoredScreenshot {
+  id: string;
+  captureId: string;
+  sha256: string;
+  width: number;
+  height: number;
+  finalUrl: string;
+  requests: { url: string; status: number | null; blocked: string | null }[];
+  renderedAt: number;
+}
+
 export type NewItem = Omit<Item, 'agencyId' | 'captureCount' | 'lastCapturedAt' | 'lastError'>;
 
 export function createIntakeRepository(db: Kysely<Database> | Transaction<Database>, agencyId: string) {
@@ -187,6 +198,17 @@ export function createIntakeRepository(db: Kysely<Database> | Transaction<Databa
     async getCapture(captureId: string): Promise<Capture | null> {
       const r = await db.selectFrom('capture').selectAll().where('agency_id', '=', agencyId).where('capture_id', '=', captureId).executeTakeFirst();
       return r ? toCapture(r) : null;
+    },
+    async insertScreenshot(sc: StoredScreenshot): Promise<void> {
+      await db
+        .insertInto('screenshot')
+        .values({ screenshot_id: sc.id, agency_id: agencyId, capture_id: sc.captureId, sha256: sc.sha256, width: sc.width, height: sc.height, final_url: sc.finalUrl, requests: JSON.stringify(sc.requests), rendered_at: sc.renderedAt })
+        .execute();
+    },
+    async screenshotsOf(captureIds: string[]): Promise<StoredScreenshot[]> {
+      if (captureIds.length === 0) return [];
+      const rows = await db.selectFrom('screenshot').selectAll().where('agency_id', '=', agencyId).where('capture_id', 'in', captureIds).orderBy('rendered_at').execute();
+      return rows.map((r) => ({ id: r.screenshot_id, captureId: r.capture_id, sha256: r.sha256, width: r.width, height: r.height, finalUrl: r.final_url, requests: JSON.parse(r.requests), renderedAt: r.rendered_at }));
     },
     async capturesOf(itemId: string): Promise<Capture[]> {
       const rows = await db.selectFrom('capture').selectAll().where('agency_id', '=', agencyId).where('item_id', '=', itemId).orderBy('started_at').orderBy('capture_id').execute();
