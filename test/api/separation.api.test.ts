@@ -16,6 +16,9 @@ interface Victim {
   tokenId: string;
   jobId: string;
   blobHash: string;
+  itemId: string;
+  captureId: string;
+  sourceId: string;
 }
 
 interface Attempt {
@@ -46,12 +49,49 @@ const ROUTES: Record<string, (v: Victim) => Attempt> = {
   'POST /api/v1/blobs': () => ({ url: '/api/v1/blobs', body: Buffer.from('intruder bytes'), headers: { 'content-type': 'application/octet-stream' } }),
   'GET /api/v1/blobs/:hash': (v) => ({ url: `/api/v1/blobs/${v.blobHash}` }),
   'GET /api/v1/blobs/:hash/meta': (v) => ({ url: `/api/v1/blobs/${v.blobHash}/meta` }),
+  'POST /api/v1/items': () => ({ url: '/api/v1/items', body: { url: 'https://intruder.example/planted' } }),
+  'POST /api/v1/items/bulk': () => ({ url: '/api/v1/items/bulk', body: 'https://intruder.example/a\nhttps://intruder.example/b\n', headers: { 'content-type': 'text/plain' } }),
+  'POST /api/v1/items/upload': () => ({ url: '/api/v1/items/upload', ...multipart('intruder upload bytes') }),
+  'GET /api/v1/items': () => ({ url: '/api/v1/items' }),
+  'GET /api/v1/items/:itemId': (v) => ({ url: `/api/v1/items/${v.itemId}` }),
+  'POST /api/v1/items/:itemId/capture': (v) => ({ url: `/api/v1/items/${v.itemId}/capture` }),
+  'GET /api/v1/captures/:captureId/content/:part': (v) => ({ url: `/api/v1/captures/${v.captureId}/content/body` }),
+  'GET /api/v1/sources': () => ({ url: '/api/v1/sources' }),
+  'POST /api/v1/sources': () => ({ url: '/api/v1/sources', body: { kind: 'feed', url: 'https://intruder.example/feed.xml', intervalMinutes: 60 } }),
+  'GET /api/v1/sources/:sourceId': (v) => ({ url: `/api/v1/sources/${v.sourceId}` }),
+  'POST /api/v1/sources/:sourceId/paused': (v) => ({ url: `/api/v1/sources/${v.sourceId}/paused`, body: { paused: true } }),
+  'GET /api/v1/items/:itemId/custody': (v) => ({ url: `/api/v1/items/${v.itemId}/custody` }),
+  'POST /api/v1/items/:itemId/evidence': (v) => ({ url: `/api/v1/items/${v.itemId}/evidence` }),
+  'POST /api/v1/custody/verify': () => ({ url: '/api/v1/custody/verify' }),
 };
 
+/** A multipart/form-data body with one file field, as a browser sends it. */
+function multipart(content: string): { body: Buffer; headers: Record<string, string> } {
+  const boundary = '----vigil-test-boundary';
+  const body = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="sample.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`);
+  return { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/** An agency's worth of data: a token, a blob, a dead job, an uploaded and captured item, a watched source. */
+async function seed(t: TestApp, agencyId: string, admin: Actor, label: string): Promise<Victim> {
+  const tok = (await t.as(admin, 'POST', '/api/v1/tokens', { name: `${label} token`, scopes: ['job.read'] })).json();
+  const bytes = Buffer.from(`${label} evidence bytes`);
+  await t.as(admin, 'POST', '/api/v1/blobs', bytes, { 'content-type': 'application/octet-stream' });
+  const job = await t.platform.queue.enqueue('session.purge', {}, { agencyId });
+  await t.db.db.updateTable('job').set({ state: 'dead' }).where('job_id', '=', job.id).execute();
+  const up = multipart(`${label} uploaded file`);
+  const item = (await t.as(admin, 'POST', '/api/v1/items/upload', up.body, up.headers)).json().item;
+  const services = t.platform.agencyServices(agencyId, { agencyId, userId: null, actor: 'test', clientIp: null, requestId: null });
+  const capture = await services.capture().capture(item.id);
+  const source = (await t.as(admin, 'POST', '/api/v1/sources', { kind: 'feed', url: `https://${label}.example/feed.xml`, intervalMinutes: 60 })).json();
+  if (!capture || !source.id) throw new Error(`seeding ${label} failed`);
+  return { agencyId, userId: admin.user.id, tokenId: tok.token.id, jobId: job.id, blobHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, itemId: item.id, captureId: capture.id, sourceId: source.id };
+}
+
 /** Routes that list "your own" data: another agency gets 200 with its own rows, never the victim's. */
-const OWN_LISTS = new Set(['GET /api/v1/auth/me', 'GET /api/v1/agencies', 'GET /api/v1/tokens', 'GET /api/v1/jobs', 'GET /api/v1/audit', 'GET /api/v1/audit/export']);
+const OWN_LISTS = new Set(['GET /api/v1/auth/me', 'GET /api/v1/agencies', 'GET /api/v1/tokens', 'GET /api/v1/jobs', 'GET /api/v1/audit', 'GET /api/v1/audit/export', 'GET /api/v1/items', 'GET /api/v1/sources', 'POST /api/v1/custody/verify']);
 /** Routes that create in the caller's own agency: the cross-agency test is that nothing lands in the victim's. */
-const OWN_CREATES = new Set(['POST /api/v1/tokens', 'POST /api/v1/blobs', 'POST /api/v1/auth/logout']);
+const OWN_CREATES = new Set(['POST /api/v1/tokens', 'POST /api/v1/blobs', 'POST /api/v1/auth/logout', 'POST /api/v1/items', 'POST /api/v1/items/bulk', 'POST /api/v1/items/upload', 'POST /api/v1/sources']);
 
 describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => {
   let t: TestApp;
@@ -63,13 +103,8 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => 
     t = await createTestApp(dialect);
     const a = await t.createAgency('Victim unit');
     const admin = await t.actor(a, ['admin', 'analyst', 'auditor']);
-    const tok = (await t.as(admin, 'POST', '/api/v1/tokens', { name: 'victim token', scopes: ['job.read'] })).json();
-    const bytes = Buffer.from('victim evidence bytes');
-    await t.as(admin, 'POST', '/api/v1/blobs', bytes, { 'content-type': 'application/octet-stream' });
-    const job = await t.platform.queue.enqueue('session.purge', {}, { agencyId: a.id });
-    await t.db.db.updateTable('job').set({ state: 'dead' }).where('job_id', '=', job.id).execute();
-    victim = { agencyId: a.id, userId: admin.user.id, tokenId: tok.token.id, jobId: job.id, blobHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
-    victimIds = [a.id, admin.user.id, tok.token.id, job.id, victim.blobHash];
+    victim = await seed(t, a.id, admin, 'victim');
+    victimIds = [a.id, admin.user.id, victim.tokenId, victim.jobId, victim.blobHash, victim.itemId, victim.captureId, victim.sourceId];
     routes = t.app.vigilRoutes.filter((r) => r.auth !== 'public').map((r) => ({ key: `${r.method} ${r.url}`, auth: r.auth }));
   });
   afterAll(async () => t.close());
@@ -90,7 +125,7 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => 
       if (OWN_LISTS.has(key) || OWN_CREATES.has(key)) {
         expect({ key, leaked }).toEqual({ key, leaked: [] });
         const after = await snapshot(t);
-        for (const table of ['user_account', 'user_role', 'blob_ref', 'job', 'agency']) {
+        for (const table of ['user_account', 'user_role', 'blob_ref', 'job', 'agency', 'item', 'watched_source', 'custody_event']) {
           const victimRows = (rows: unknown[]) => rows.filter((r) => String(r).includes(victim.agencyId));
           expect({ key, table, rows: victimRows(after[table] ?? []) }).toEqual({ key, table, rows: victimRows(before[table] ?? []) });
         }
@@ -105,11 +140,7 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => 
   it('refuses every route to each role that lacks its permission, and changes nothing', async () => {
     const own = await t.createAgency('Role unit');
     const ownAdmin = await t.actor(own, ['admin', 'analyst']);
-    const tok = (await t.as(ownAdmin, 'POST', '/api/v1/tokens', { name: 'own', scopes: ['agency.read'] })).json();
-    const bytes = Buffer.from('own unit bytes');
-    await t.as(ownAdmin, 'POST', '/api/v1/blobs', bytes, { 'content-type': 'application/octet-stream' });
-    const job = await t.platform.queue.enqueue('session.purge', {}, { agencyId: own.id });
-    const target: Victim = { agencyId: own.id, userId: ownAdmin.user.id, tokenId: tok.token.id, jobId: job.id, blobHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+    const target = await seed(t, own.id, ownAdmin, 'own');
     let tried = 0;
     for (const { key, auth } of routes) {
       if (typeof auth !== 'object') continue;

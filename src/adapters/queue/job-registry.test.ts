@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { JOB_NAMES } from './job-types.ts';
 import { createJobRegistry } from './job-registry.ts';
 import type { JobOutcome } from './job-types.ts';
 
@@ -57,6 +58,6 @@ describe('createJobRegistry', () => {
 
   it('checks against the product job names by default', () => {
     expect(() => createJobRegistry([['session.purge', done]])).toThrow(/job "blob\.verify" has no handler/);
-    expect(createJobRegistry([['session.purge', done], ['blob.verify', done]]).names).toEqual(['session.purge', 'blob.verify']);
+    expect(createJobRegistry(JOB_NAMES.map((n) => [n, done] as const)).names).toEqual([...JOB_NAMES]);
   });
 });

@@ -3,7 +3,7 @@
  * blob hashes, custody events with an inclusion proof up to a signed checkpoint, tool versions).
  * The export itself is then recorded in the custody chain with the package's hash.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Clock } from '../ports.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { FileBlobStore } from '../../adapters/blob/file-blob-store.ts';

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import multipart from '@fastify/multipart';
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
@@ -101,7 +101,8 @@ export function intakeRoutes(uploadMaxBytes: number): FastifyPluginAsyncTypebox 
 
     // Bulk lists arrive raw and are parsed as a stream, in a scope of their own so the JSON body
     // parser of every other route stays as it is.
-    await app.register(async (bulk) => {
+    await app.register(async (scope) => {
+      const bulk = scope.withTypeProvider<TypeBoxTypeProvider>();
       bulk.removeContentTypeParser(['application/json', 'text/plain']);
       bulk.addContentTypeParser(BULK_TYPES, { bodyLimit: BULK_MAX_BYTES }, (_req, payload, done) => done(null, payload));
       bulk.post(
@@ -119,7 +120,7 @@ export function intakeRoutes(uploadMaxBytes: number): FastifyPluginAsyncTypebox 
         async (request) => {
           const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
           if (!BULK_TYPES.includes(type)) throw new VigilError('VIGIL_UNSUPPORTED_MEDIA_TYPE', `Send the list as ${BULK_TYPES.join(', ')}.`);
-          const format = request.query.format ?? (type === 'text/csv' ? 'csv' : type === 'text/plain' ? 'text' : type === 'application/json' || type === 'application/x-ndjson' ? 'json' : 'auto');
+          const format = request.query.format ?? (type === 'text/csv' ? 'csv' : type === 'text/plain' ? 'auto' : type === 'application/json' || type === 'application/x-ndjson' ? 'json' : 'auto');
           return requireScope(request).intake().submitBulk(request.body as Readable, format);
         },
       );
