@@ -79,29 +79,36 @@ export async function freePort(): Promise<number> {
 export interface RunningServer {
   url: string;
   dataDir: string;
+  /** The environment the server runs with, for CLI commands against the same instance. */
+  env: Record<string, string>;
   /** Everything the server wrote so far, for failure messages. */
   logs: () => string;
   stop: () => Promise<void>;
 }
 
-/** Starts `vigil serve` on a fresh data folder and resolves once GET /readyz answers 200. */
+/**
+ * Starts `vigil serve` on a fresh data folder and resolves once GET /readyz answers 200.
+ * `extraEnv` adds or overrides variables, e.g. `VIGIL_FETCH_ALLOW=127.0.0.1/32` so captures may
+ * reach a test site on loopback.
+ */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dataDir,
+    VIGIL_DATA_DIR: dataDir,
+    VIGIL_HOST: '127.0.0.1',
+    VIGIL_PORT: String(port),
+    VIGIL_ADMIN_EMAIL: ADMIN_EMAIL,
+    VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    VIGIL_LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
   const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'src', 'app', 'cli.ts'), 'serve'], {
     cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? dataDir,
-      VIGIL_DATA_DIR: dataDir,
-      VIGIL_HOST: '127.0.0.1',
-      VIGIL_PORT: String(port),
-      VIGIL_ADMIN_EMAIL: ADMIN_EMAIL,
-      VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      VIGIL_LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -150,5 +157,5 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     }
     await new Promise((r) => setTimeout(r, READY_POLL_MS));
   }
-  return { url, dataDir, logs: () => log, stop };
+  return { url, dataDir, env, logs: () => log, stop };
 }

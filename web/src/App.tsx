@@ -3,9 +3,15 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Navigate, NavLink, Outlet, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { AgenciesScreen } from './screens/agencies.screen';
 import { AuditScreen } from './screens/audit.screen';
+import { CustodyScreen } from './screens/custody.screen';
+import { IntakeScreen } from './screens/intake.screen';
+import { ItemRoute } from './screens/item.screen';
+import { ItemsScreen } from './screens/items.screen';
 import { JobsScreen } from './screens/jobs.screen';
 import { LoginScreen } from './screens/login.screen';
 import { OverviewScreen } from './screens/overview.screen';
+import { SourceScreen } from './screens/source.screen';
+import { SourcesScreen } from './screens/sources.screen';
 import { TokensScreen } from './screens/tokens.screen';
 import { UsersScreen } from './screens/users.screen';
 import { SCREENS } from './nav';
@@ -24,6 +30,12 @@ export function App(): ReactNode {
         }
       >
         <Route index element={<OverviewScreen />} />
+        <Route path="intake" element={<Permitted permission="item.write"><IntakeScreen /></Permitted>} />
+        <Route path="items" element={<Permitted permission="item.read"><ItemsScreen /></Permitted>} />
+        <Route path="items/:itemId" element={<Permitted permission="item.read"><ItemRoute /></Permitted>} />
+        <Route path="sources" element={<Permitted permission="item.read"><SourcesScreen /></Permitted>} />
+        <Route path="sources/:sourceId" element={<Permitted permission="item.read"><SourceScreen /></Permitted>} />
+        <Route path="custody" element={<Permitted permission="custody.verify"><CustodyScreen /></Permitted>} />
         <Route path="agencies" element={<Permitted permission="agency.read"><AgenciesScreen /></Permitted>} />
         <Route path="users" element={<Permitted permission="user.read"><UsersScreen /></Permitted>} />
         <Route path="tokens" element={<Permitted permission="token.manage"><TokensScreen /></Permitted>} />

@@ -35,3 +35,12 @@ export function endOfLocalDay(date: string): number | undefined {
   d.setDate(d.getDate() + 1);
   return d.getTime() - 1;
 }
+
+/** Bytes for people: 1234 B, 12.3 KiB, 4.5 MiB. */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+}

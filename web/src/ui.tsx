@@ -1,4 +1,4 @@
-/** Small shared pieces: error banner, time cell, data loading hook, page title. */
+/** Small shared pieces: error banner, time cell, data loading hook, page title, state badge, short hash. */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { describeError } from './api/client';
 import { formatTime, isoTime } from './format';
@@ -77,4 +77,20 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };
+}
+
+/** An item's state as a badge: queued (waiting for capture), captured, failed. */
+export function ItemStateBadge({ state }: { state: string }): ReactNode {
+  return <span className={`status status-item-${state}`}>{state}</span>;
+}
+
+/** A `sha256:…` (or bare hex) digest, shortened for tables; the full value is in the tooltip. */
+export function ShortHash({ hash, chars = 12 }: { hash: string | null | undefined; chars?: number }): ReactNode {
+  if (!hash) return <span className="muted">—</span>;
+  const hex = hash.startsWith('sha256:') ? hash.slice('sha256:'.length) : hash;
+  return (
+    <code className="hash" title={hash}>
+      {hex.slice(0, chars)}…
+    </code>
+  );
 }

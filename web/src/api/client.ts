@@ -8,14 +8,25 @@ import type {
   AgencyKind,
   AgencyView,
   AuditView,
+  BulkReport,
   CreatedTokenView,
+  CustodyEventView,
+  CustodyVerifyView,
   ErrorBody,
+  ItemDetailView,
+  ItemOrigin,
+  ItemPage,
+  ItemState,
+  ItemView,
   JobCounts,
   JobState,
   JobView,
   Permission,
   Role,
   SessionView,
+  SourceDetailView,
+  SourceKind,
+  SourceView,
   TokenView,
   UserView,
 } from './types';
@@ -164,6 +175,95 @@ export interface UserChange {
   disabled?: boolean;
 }
 
+export interface ItemQuery {
+  state?: ItemState;
+  origin?: ItemOrigin;
+  host?: string;
+  sourceId?: string;
+  parentItemId?: string;
+  before?: string;
+  limit?: number;
+}
+
+export interface NewSource {
+  kind: SourceKind;
+  url: string;
+  label?: string;
+  intervalMinutes: number;
+}
+
+/** A binary answer: the bytes, the file name the server suggested, and its response headers. */
+export interface Download {
+  blob: Blob;
+  filename: string | null;
+  headers: Headers;
+}
+
+/**
+ * Requests the typed client cannot express: raw bodies (bulk lists, multipart uploads) and binary
+ * answers (evidence packages, captured content). Same rules as `call`: CSRF header on mutating
+ * requests, errors as `ApiError`, session loss reported.
+ */
+async function rawCall(path: string, init: { method: string; body?: BodyInit; contentType?: string }): Promise<Response> {
+  const headers = new Headers();
+  if (init.contentType) headers.set('content-type', init.contentType);
+  if (csrfToken !== null && UNSAFE_METHODS.has(init.method)) headers.set('x-csrf-token', csrfToken);
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, {
+      method: init.method,
+      headers,
+      credentials: 'same-origin',
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+  } catch {
+    throw new ApiError(0, CLIENT_ERROR_CODES.network, 'Could not reach the Vigil server. Check your connection and try again.', null);
+  }
+  if (!response.ok) {
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      // Not JSON: toApiError says so with the status.
+    }
+    const err = toApiError(response, body);
+    if (err.code === 'VIGIL_AUTH_REQUIRED') for (const l of sessionLostListeners) l();
+    throw err;
+  }
+  return response;
+}
+
+async function rawJson<T>(path: string, init: { method: string; body?: BodyInit; contentType?: string }): Promise<T> {
+  const response = await rawCall(path, init);
+  try {
+    return (await response.json()) as T;
+  } catch {
+    throw new ApiError(response.status, CLIENT_ERROR_CODES.badResponse, 'The server answered with something that is not JSON.', response.headers.get('x-request-id'));
+  }
+}
+
+/** `attachment; filename="x.wacz"` → `x.wacz`; only plain names, never a path. */
+function attachmentName(disposition: string | null): string | null {
+  const m = disposition ? /filename="([^"/\\]+)"/.exec(disposition) : null;
+  return m?.[1] ?? null;
+}
+
+async function download(path: string, method: 'GET' | 'POST'): Promise<Download> {
+  const response = await rawCall(path, { method });
+  return { blob: await response.blob(), filename: attachmentName(response.headers.get('content-disposition')), headers: response.headers };
+}
+
+/** The content type a bulk list is sent as, from its file name: the server picks the parser by it. */
+export function bulkContentType(filename: string): string {
+  const name = filename.toLowerCase();
+  if (name.endsWith('.csv')) return 'text/csv';
+  if (name.endsWith('.json') || name.endsWith('.jsonl')) return 'application/json';
+  return 'text/plain';
+}
+
+/** Parts of a capture that can be read: body, text, warc, or a screenshot id. */
+export type ContentPart = 'body' | 'text' | 'warc' | (string & {});
+
 function queryString(q: Record<string, unknown>): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(compact(q))) params.set(k, String(v));
@@ -207,6 +307,39 @@ export const api = {
     call(client.GET('/api/v1/jobs', { params: { query: compact({ ...q }) } })),
   retryJob: (jobId: string): Promise<JobView> =>
     call(client.POST('/api/v1/jobs/{jobId}/retry', { params: { path: { jobId } } })),
+
+  submitUrl: (url: string): Promise<{ item: ItemView; created: boolean }> =>
+    call(client.POST('/api/v1/items', { body: { url } })),
+  /** The file's bytes as the body; the server streams and parses them by content type. */
+  submitBulk: (file: File): Promise<BulkReport> =>
+    rawJson('/items/bulk', { method: 'POST', body: file, contentType: bulkContentType(file.name) }),
+  /** multipart/form-data with the field `file`; the browser sets the boundary. */
+  uploadFile: (file: File): Promise<{ item: ItemView; created: boolean }> => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return rawJson('/items/upload', { method: 'POST', body: form });
+  },
+  listItems: (q: ItemQuery): Promise<ItemPage> => call(client.GET('/api/v1/items', { params: { query: compact({ ...q }) } })),
+  getItem: (itemId: string): Promise<ItemDetailView> =>
+    call(client.GET('/api/v1/items/{itemId}', { params: { path: { itemId } } })),
+  recapture: (itemId: string): Promise<ItemView> =>
+    call(client.POST('/api/v1/items/{itemId}/capture', { params: { path: { itemId } } })),
+  itemCustody: async (itemId: string): Promise<CustodyEventView[]> =>
+    (await call(client.GET('/api/v1/items/{itemId}/custody', { params: { path: { itemId } } }))).events,
+  /** The signed WACZ; the server records the export in the custody chain. */
+  evidencePackage: (itemId: string): Promise<Download> => download(`/items/${encodeURIComponent(itemId)}/evidence`, 'POST'),
+  /** Captured bytes or a screenshot. Every call is an audited content view. */
+  captureContent: (captureId: string, part: ContentPart): Promise<Download> =>
+    download(`/captures/${encodeURIComponent(captureId)}/content/${encodeURIComponent(part)}`, 'GET'),
+
+  listSources: async (): Promise<SourceView[]> => (await call(client.GET('/api/v1/sources'))).sources,
+  createSource: (source: NewSource): Promise<SourceView> => call(client.POST('/api/v1/sources', { body: source })),
+  getSource: (sourceId: string): Promise<SourceDetailView> =>
+    call(client.GET('/api/v1/sources/{sourceId}', { params: { path: { sourceId } } })),
+  setSourcePaused: (sourceId: string, paused: boolean): Promise<SourceView> =>
+    call(client.POST('/api/v1/sources/{sourceId}/paused', { params: { path: { sourceId } }, body: { paused } })),
+
+  verifyCustody: (): Promise<CustodyVerifyView> => call(client.POST('/api/v1/custody/verify')),
 };
 
 /** Turns anything thrown into something a person can read; unknown errors keep their message. */

@@ -1,0 +1,250 @@
+/**
+ * Items of the agency, newest first. Filters live in the address, so the item page can link to its
+ * children (`?parentItemId=`) and a source to what it found (`?sourceId=`); "Load more" pages back
+ * with the server's cursor. Captured URLs are shown as text, never as links: following one would
+ * visit the site from the analyst's own browser.
+ */
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { api, type ItemQuery } from '../api/client';
+import { ITEM_ORIGINS, ITEM_STATES, type ItemOrigin, type ItemState, type ItemView } from '../api/types';
+import { ErrorBanner, ItemStateBadge, Time, useTitle } from '../ui';
+
+const PAGE_SIZE = 100;
+const FILTER_KEYS = ['state', 'origin', 'host', 'parentItemId', 'sourceId'] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
+type Filters = Record<FilterKey, string>;
+
+function readFilters(params: URLSearchParams): Filters {
+  const out = {} as Filters;
+  for (const k of FILTER_KEYS) out[k] = params.get(k) ?? '';
+  return out;
+}
+
+function toQuery(f: Filters): Omit<ItemQuery, 'limit' | 'before'> {
+  return {
+    state: (ITEM_STATES as readonly string[]).includes(f.state) ? (f.state as ItemState) : undefined,
+    origin: (ITEM_ORIGINS as readonly string[]).includes(f.origin) ? (f.origin as ItemOrigin) : undefined,
+    host: f.host.trim().toLowerCase() || undefined,
+    parentItemId: f.parentItemId || undefined,
+    sourceId: f.sourceId || undefined,
+  };
+}
+
+export function ItemsScreen(): ReactNode {
+  useTitle('Items');
+  const [params, setParams] = useSearchParams();
+  const applied = readFilters(params);
+  const appliedKey = FILTER_KEYS.map((k) => applied[k]).join('\u0000');
+  const [draft, setDraft] = useState<Filters>(applied);
+  const [items, setItems] = useState<ItemView[]>([]);
+  const [total, setTotal] = useState<number | null>(null);
+  const [nextBefore, setNextBefore] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [reloadTick, setReloadTick] = useState(0);
+
+  // Keep the form in step with the address when it changes from outside (links, back button).
+  useEffect(() => {
+    setDraft(applied);
+  }, [appliedKey]);
+
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    setError(null);
+    api.listItems({ ...toQuery(applied), limit: PAGE_SIZE }).then(
+      (page) => {
+        if (!live) return;
+        setItems(page.items);
+        setTotal(page.total);
+        setNextBefore(page.nextBefore);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (!live) return;
+        setItems([]);
+        setNextBefore(null);
+        setError(err);
+        setLoading(false);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [appliedKey, reloadTick]);
+
+  const loadMore = async (): Promise<void> => {
+    if (nextBefore === null) return;
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api.listItems({ ...toQuery(applied), limit: PAGE_SIZE, before: nextBefore });
+      setItems((prev) => [...prev, ...page.items]);
+      setTotal(page.total);
+      setNextBefore(page.nextBefore);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const apply = (e: FormEvent<HTMLFormElement>): void => {
+    e.preventDefault();
+    const next = new URLSearchParams();
+    for (const k of FILTER_KEYS) if (draft[k].trim()) next.set(k, draft[k].trim());
+    if (next.toString() === params.toString()) setReloadTick((t) => t + 1);
+    else setParams(next);
+  };
+
+  const without = (key: FilterKey): string => {
+    const next = new URLSearchParams(params);
+    next.delete(key);
+    const s = next.toString();
+    return s ? `/items?${s}` : '/items';
+  };
+
+  const hasFilters = FILTER_KEYS.some((k) => applied[k]);
+
+  return (
+    <section aria-labelledby="items-title">
+      <h1 id="items-title">Items</h1>
+      <form className="panel filters" onSubmit={apply} aria-label="Item filters">
+        <div className="form-row">
+          <div className="field field-narrow">
+            <label htmlFor="items-state">State</label>
+            <select id="items-state" value={draft.state} onChange={(e) => setDraft({ ...draft, state: e.target.value })}>
+              <option value="">any</option>
+              {ITEM_STATES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field field-narrow">
+            <label htmlFor="items-origin">Origin</label>
+            <select id="items-origin" value={draft.origin} onChange={(e) => setDraft({ ...draft, origin: e.target.value })}>
+              <option value="">any</option>
+              {ITEM_ORIGINS.map((o) => (
+                <option key={o} value={o}>
+                  {o}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="items-host">Host</label>
+            <input
+              id="items-host"
+              placeholder="e.g. t.me"
+              spellCheck={false}
+              value={draft.host}
+              onChange={(e) => setDraft({ ...draft, host: e.target.value })}
+            />
+          </div>
+          <button type="submit" className="button button-primary">
+            Apply filters
+          </button>
+          {hasFilters ? (
+            <button type="button" className="button" onClick={() => setParams(new URLSearchParams())}>
+              Clear
+            </button>
+          ) : null}
+        </div>
+        {applied.parentItemId || applied.sourceId ? (
+          <p className="filter-scope">
+            {applied.parentItemId ? (
+              <span>
+                Found on item <Link to={`/items/${applied.parentItemId}`} className="mono">{applied.parentItemId}</Link>{' '}
+                <Link to={without('parentItemId')} className="button button-small" aria-label="Show items of every parent">
+                  Remove
+                </Link>
+              </span>
+            ) : null}
+            {applied.sourceId ? (
+              <span>
+                From source <Link to={`/sources/${applied.sourceId}`} className="mono">{applied.sourceId}</Link>{' '}
+                <Link to={without('sourceId')} className="button button-small" aria-label="Show items of every source">
+                  Remove
+                </Link>
+              </span>
+            ) : null}
+          </p>
+        ) : null}
+      </form>
+
+      <ErrorBanner error={error} title="Could not load items." />
+      <div className="table-wrap">
+        <table className="data items">
+          <caption className="visually-hidden">Items, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">URL</th>
+              <th scope="col">Platform</th>
+              <th scope="col">Origin</th>
+              <th scope="col">State</th>
+              <th scope="col" className="num">Captures</th>
+              <th scope="col">Last captured</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => (
+              <ItemRow key={item.id} item={item} />
+            ))}
+            {!loading && items.length === 0 && !error ? (
+              <tr>
+                <td colSpan={7} className="empty">
+                  {hasFilters ? 'No items match these filters.' : 'No items yet. Submit one on the Intake page.'}
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      <div className="button-row">
+        {nextBefore !== null ? (
+          <button type="button" className="button" onClick={() => void loadMore()} disabled={loading}>
+            Load more
+          </button>
+        ) : null}
+        <span className="muted" role="status">
+          {loading
+            ? 'Loading…'
+            : `${items.length} item${items.length === 1 ? '' : 's'} shown${nextBefore === null ? '' : ', more available'}${
+                total === null ? '' : ` · ${total} in your agency`
+              }`}
+        </span>
+      </div>
+    </section>
+  );
+}
+
+function ItemRow({ item }: { item: ItemView }): ReactNode {
+  const label = item.kind === 'file' ? item.submittedUrl : item.url;
+  return (
+    <tr data-item-id={item.id}>
+      <td className="url-cell">
+        <Link to={`/items/${item.id}`} className="mono break" title={item.url}>
+          {label}
+        </Link>
+        {item.kind === 'file' ? <span className="tag">file</span> : null}
+        {item.lastError && item.state === 'failed' ? <div className="error-text">{item.lastError}</div> : null}
+      </td>
+      <td>{item.platform ?? <span className="muted">{item.host ?? '—'}</span>}</td>
+      <td>{item.origin}</td>
+      <td>
+        <ItemStateBadge state={item.state} />
+      </td>
+      <td className="num">{item.captureCount}</td>
+      <td className="nowrap">
+        <Time ms={item.lastCapturedAt} />
+      </td>
+      <td className="nowrap">
+        <Time ms={item.createdAt} />
+      </td>
+    </tr>
+  );
+}
