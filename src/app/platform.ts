@@ -32,6 +32,8 @@ import { createCaptureService } from '../domains/intake/capture.service.ts';
 import { createSourceRepository } from '../domains/intake/source.repository.ts';
 import { createSourceService } from '../domains/intake/source.service.ts';
 import { createEvidenceService } from '../domains/evidence/evidence.service.ts';
+import { createBankFeed, createBankRepository } from '../domains/bank/bank.repository.ts';
+import { createBankService } from '../domains/bank/bank.service.ts';
 import { createHash } from 'node:crypto';
 import type { Config } from './config.ts';
 import { SOFTWARE } from './version.ts';
@@ -118,6 +120,18 @@ export function createPlatform(deps: PlatformDeps) {
       tokens: () => createTokenService({ tokens: createTokenRepository(db, agencyId), audit, clock, ids }),
       blobs,
       auditLog: () => createAuditRepository(db, agencyId),
+      banks: () =>
+        createBankService({
+          banks: createBankRepository(db, agencyId),
+          agencies,
+          audit,
+          auditOf: (ownerId: string) => auditFor({ ...ctx, agencyId: ownerId }),
+          clock,
+          ids,
+          sha256Hex: (text: string) => Buffer.from(sha256(Buffer.from(text, 'utf8'))).toString('hex'),
+          actor: { userId: ctx.userId, label: ctx.actor },
+        }),
+      bankRepository: () => createBankRepository(db, agencyId),
     };
   }
 
@@ -144,7 +158,10 @@ export function createPlatform(deps: PlatformDeps) {
     };
   }
 
-  return { db, dialect: deps.dialect, config, clock, ids, agencies, store, queue, fetcher, sha256, instanceSigner, auth, auditFor, scopeFor, systemScope, agencyServices };
+  /** The instance-wide bank change log and entries, for matcher processes' indexes. */
+  const bankFeed = createBankFeed(db);
+
+  return { db, dialect: deps.dialect, config, clock, ids, agencies, store, queue, fetcher, sha256, instanceSigner, auth, auditFor, scopeFor, systemScope, agencyServices, bankFeed };
 }
 
 export type Platform = ReturnType<typeof createPlatform>;

@@ -32,6 +32,7 @@ import { jobRoutes, JobView } from '../domains/jobs/jobs.routes.ts';
 import { intakeRoutes, ItemView, CaptureView } from '../domains/intake/intake.routes.ts';
 import { sourceRoutes, SourceView } from '../domains/intake/source.routes.ts';
 import { custodyRoutes, CustodyEventView } from '../domains/custody/custody.routes.ts';
+import { bankRoutes, BankEntryView, BankView } from '../domains/bank/bank.routes.ts';
 
 export const WEB_DIST = join(REPO_ROOT, 'web', 'dist');
 export { REPO_ROOT, VERSION };
@@ -131,7 +132,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   // Shared response shapes live at the root so every route plugin (and OpenAPI) can $ref them.
-  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView, ItemView, CaptureView, SourceView, CustodyEventView]) app.addSchema(schema);
+  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView, ItemView, CaptureView, SourceView, CustodyEventView, BankView, BankEntryView]) app.addSchema(schema);
 
   installAuth(app, platform);
 
@@ -173,6 +174,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       await api.register(intakeRoutes(config.maxBlobBytes));
       await api.register(sourceRoutes);
       await api.register(custodyRoutes);
+      await api.register(bankRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -44,6 +44,16 @@ export const ERROR_CATALOG = {
   VIGIL_CUSTODY_BROKEN: { status: 409, message: 'The custody chain does not verify.' },
   VIGIL_EVIDENCE_UNAVAILABLE: { status: 409, message: 'The item has no successful capture to package.' },
 
+  VIGIL_SIGNAL_INVALID: { status: 400, message: 'The signal is malformed: wrong length, not hexadecimal, an unknown kind, a kind prefix other than the entry\'s, or an unreadable vPDQ value.' },
+  VIGIL_ENTRY_INVALID: { status: 400, message: 'A bank entry\'s labels or provenance are not valid (unknown label, tier or field, too long, control characters).' },
+  VIGIL_ENTRY_UPDATE_INVALID: { status: 400, message: 'The entry change is not valid: contradictory fields, or a disable-until time not in the future or more than five years ahead.' },
+  VIGIL_ENTRY_NOT_QUARANTINED: { status: 409, message: 'The entry is not quarantined, so there is nothing to release.' },
+  VIGIL_BANK_ENTRY_DUPLICATE: { status: 409, message: 'The bank already holds this signal.' },
+  VIGIL_BANK_INVALID: { status: 400, message: 'The bank\'s name, thresholds or flood limit are outside the allowed range.' },
+  VIGIL_BANK_NAME_TAKEN: { status: 409, message: 'Your agency already has a bank with that name.' },
+  VIGIL_BANK_READ_ONLY: { status: 403, message: 'The bank is shared with your agency read-only; only its owner can change it.' },
+  VIGIL_BANK_SHARE_INVALID: { status: 400, message: 'A bank cannot be shared with the agency that owns it.' },
+
   VIGIL_BLOB_TOO_LARGE: { status: 413, message: 'The blob is larger than the byte limit.' },
   VIGIL_BLOB_EMPTY: { status: 400, message: 'The blob is empty.' },
   VIGIL_HASH_INVALID: { status: 400, message: 'The hash is not of the form sha256:<64 hex digits>.' },

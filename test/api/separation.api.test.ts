@@ -19,6 +19,10 @@ interface Victim {
   itemId: string;
   captureId: string;
   sourceId: string;
+  bankId: string;
+  entryId: string;
+  /** An agency the victim's bank is shared with. */
+  partnerAgencyId: string;
 }
 
 interface Attempt {
@@ -63,7 +67,20 @@ const ROUTES: Record<string, (v: Victim) => Attempt> = {
   'GET /api/v1/items/:itemId/custody': (v) => ({ url: `/api/v1/items/${v.itemId}/custody` }),
   'POST /api/v1/items/:itemId/evidence': (v) => ({ url: `/api/v1/items/${v.itemId}/evidence` }),
   'POST /api/v1/custody/verify': () => ({ url: '/api/v1/custody/verify' }),
+  'GET /api/v1/banks': () => ({ url: '/api/v1/banks' }),
+  'POST /api/v1/banks': () => ({ url: '/api/v1/banks', body: { name: 'Intruder bank' } }),
+  'GET /api/v1/banks/:bankId': (v) => ({ url: `/api/v1/banks/${v.bankId}` }),
+  'PATCH /api/v1/banks/:bankId': (v) => ({ url: `/api/v1/banks/${v.bankId}`, body: { pdqDistance: 63, floodMaxItemsPerHour: 0 } }),
+  'GET /api/v1/banks/:bankId/entries': (v) => ({ url: `/api/v1/banks/${v.bankId}/entries` }),
+  'POST /api/v1/banks/:bankId/entries': (v) => ({ url: `/api/v1/banks/${v.bankId}/entries`, body: { value: `pdq:${PLANTED_PDQ}` } }),
+  'POST /api/v1/banks/:bankId/entries/bulk': (v) => ({ url: `/api/v1/banks/${v.bankId}/entries/bulk`, body: { entries: [{ value: `pdq:${PLANTED_PDQ}` }] } }),
+  'PATCH /api/v1/banks/:bankId/entries/:entryId': (v) => ({ url: `/api/v1/banks/${v.bankId}/entries/${v.entryId}`, body: { enabled: false } }),
+  'POST /api/v1/banks/:bankId/shares/:agencyId': (v) => ({ url: `/api/v1/banks/${v.bankId}/shares/${v.partnerAgencyId}` }),
+  'DELETE /api/v1/banks/:bankId/shares/:agencyId': (v) => ({ url: `/api/v1/banks/${v.bankId}/shares/${v.partnerAgencyId}` }),
 };
+
+/** A PDQ hash an intruder tries to plant in another agency's bank. */
+const PLANTED_PDQ = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
 
 /** A multipart/form-data body with one file field, as a browser sends it. */
 function multipart(content: string): { body: Buffer; headers: Record<string, string> } {
@@ -72,7 +89,7 @@ function multipart(content: string): { body: Buffer; headers: Record<string, str
   return { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
-/** An agency's worth of data: a token, a blob, a dead job, an uploaded and captured item, a watched source. */
+/** An agency's worth of data: a token, a blob, a dead job, an uploaded and captured item, a watched source, a bank with an entry shared with a partner agency. */
 async function seed(t: TestApp, agencyId: string, admin: Actor, label: string): Promise<Victim> {
   const tok = (await t.as(admin, 'POST', '/api/v1/tokens', { name: `${label} token`, scopes: ['job.read'] })).json();
   const bytes = Buffer.from(`${label} evidence bytes`);
@@ -84,14 +101,30 @@ async function seed(t: TestApp, agencyId: string, admin: Actor, label: string): 
   const services = t.platform.agencyServices(agencyId, { agencyId, userId: null, actor: 'test', clientIp: null, requestId: null });
   const capture = await services.capture().capture(item.id);
   const source = (await t.as(admin, 'POST', '/api/v1/sources', { kind: 'feed', url: `https://${label}.example/feed.xml`, intervalMinutes: 60 })).json();
-  if (!capture || !source.id) throw new Error(`seeding ${label} failed`);
-  return { agencyId, userId: admin.user.id, tokenId: tok.token.id, jobId: job.id, blobHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, itemId: item.id, captureId: capture.id, sourceId: source.id };
+  const bank = (await t.as(admin, 'POST', '/api/v1/banks', { name: `${label} bank` })).json();
+  const entry = (await t.as(admin, 'POST', `/api/v1/banks/${bank.id}/entries`, { value: `md5:${createHash('md5').update(label).digest('hex')}`, labels: { outlet: `${label} outlet` } })).json().entry;
+  const partner = await t.createAgency(`${label} partner`, 'provider');
+  const share = await t.as(admin, 'POST', `/api/v1/banks/${bank.id}/shares/${partner.id}`);
+  if (!capture || !source.id || !entry?.id || share.statusCode !== 201) throw new Error(`seeding ${label} failed`);
+  return {
+    agencyId,
+    userId: admin.user.id,
+    tokenId: tok.token.id,
+    jobId: job.id,
+    blobHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+    itemId: item.id,
+    captureId: capture.id,
+    sourceId: source.id,
+    bankId: bank.id,
+    entryId: entry.id,
+    partnerAgencyId: partner.id,
+  };
 }
 
 /** Routes that list "your own" data: another agency gets 200 with its own rows, never the victim's. */
-const OWN_LISTS = new Set(['GET /api/v1/auth/me', 'GET /api/v1/agencies', 'GET /api/v1/tokens', 'GET /api/v1/jobs', 'GET /api/v1/audit', 'GET /api/v1/audit/export', 'GET /api/v1/items', 'GET /api/v1/sources', 'POST /api/v1/custody/verify']);
+const OWN_LISTS = new Set(['GET /api/v1/auth/me', 'GET /api/v1/agencies', 'GET /api/v1/tokens', 'GET /api/v1/jobs', 'GET /api/v1/audit', 'GET /api/v1/audit/export', 'GET /api/v1/items', 'GET /api/v1/sources', 'POST /api/v1/custody/verify', 'GET /api/v1/banks']);
 /** Routes that create in the caller's own agency: the cross-agency test is that nothing lands in the victim's. */
-const OWN_CREATES = new Set(['POST /api/v1/tokens', 'POST /api/v1/blobs', 'POST /api/v1/auth/logout', 'POST /api/v1/items', 'POST /api/v1/items/bulk', 'POST /api/v1/items/upload', 'POST /api/v1/sources']);
+const OWN_CREATES = new Set(['POST /api/v1/tokens', 'POST /api/v1/blobs', 'POST /api/v1/auth/logout', 'POST /api/v1/items', 'POST /api/v1/items/bulk', 'POST /api/v1/items/upload', 'POST /api/v1/sources', 'POST /api/v1/banks']);
 
 describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => {
   let t: TestApp;
@@ -104,7 +137,7 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => 
     const a = await t.createAgency('Victim unit');
     const admin = await t.actor(a, ['admin', 'analyst', 'auditor']);
     victim = await seed(t, a.id, admin, 'victim');
-    victimIds = [a.id, admin.user.id, victim.tokenId, victim.jobId, victim.blobHash, victim.itemId, victim.captureId, victim.sourceId];
+    victimIds = [a.id, admin.user.id, victim.tokenId, victim.jobId, victim.blobHash, victim.itemId, victim.captureId, victim.sourceId, victim.bankId, victim.entryId];
     routes = t.app.vigilRoutes.filter((r) => r.auth !== 'public').map((r) => ({ key: `${r.method} ${r.url}`, auth: r.auth }));
   });
   afterAll(async () => t.close());
@@ -125,7 +158,7 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => 
       if (OWN_LISTS.has(key) || OWN_CREATES.has(key)) {
         expect({ key, leaked }).toEqual({ key, leaked: [] });
         const after = await snapshot(t);
-        for (const table of ['user_account', 'user_role', 'blob_ref', 'job', 'agency', 'item', 'watched_source', 'custody_event']) {
+        for (const table of ['user_account', 'user_role', 'blob_ref', 'job', 'agency', 'item', 'watched_source', 'custody_event', 'bank', 'bank_entry']) {
           const victimRows = (rows: unknown[]) => rows.filter((r) => String(r).includes(victim.agencyId));
           expect({ key, table, rows: victimRows(after[table] ?? []) }).toEqual({ key, table, rows: victimRows(before[table] ?? []) });
         }

@@ -232,6 +232,66 @@ export interface WatchedSourceRunTable {
   seen_urls: string;
 }
 
+export interface BankTable {
+  bank_id: string;
+  agency_id: string;
+  name: string;
+  kind: string;
+  description: string;
+  pdq_distance: number;
+  vpdq_distance: number;
+  simhash_distance: number;
+  vpdq_query_match_percent: number;
+  vpdq_compared_match_percent: number;
+  flood_max_items_per_hour: number;
+  enabled: number;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+}
+
+export interface BankShareTable {
+  bank_id: string;
+  agency_id: string;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface BankEntryTable {
+  entry_id: string;
+  bank_id: string;
+  agency_id: string;
+  signal_kind: string;
+  value: string;
+  value_key: string;
+  source: string;
+  external_id: string | null;
+  importer: string | null;
+  added_by: string | null;
+  added_at: number;
+  labels: string;
+  label_outlet: string | null;
+  enabled: number;
+  disabled_until: number | null;
+  quarantined_at: number | null;
+  quarantine_reason: string | null;
+  updated_at: number;
+}
+
+export interface BankChangeTable {
+  change_id: string;
+  bank_id: string;
+  entry_id: string | null;
+  op: string;
+  at: number;
+}
+
+export interface EntryHitTable {
+  entry_id: string;
+  item_id: string;
+  at: number;
+}
+
 export interface SchemaMigrationTable {
   name: string;
   applied_at: number;
@@ -255,5 +315,10 @@ export interface Database {
   custody_checkpoint: CustodyCheckpointTable;
   watched_source: WatchedSourceTable;
   watched_source_run: WatchedSourceRunTable;
+  bank: BankTable;
+  bank_share: BankShareTable;
+  bank_entry: BankEntryTable;
+  bank_change: BankChangeTable;
+  entry_hit: EntryHitTable;
   schema_migration: SchemaMigrationTable;
 }

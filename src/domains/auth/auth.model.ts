@@ -23,20 +23,23 @@ export const PERMISSIONS = [
   'evidence.export',
   'source.manage',
   'custody.verify',
+  'bank.read',
+  'bank.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const ANALYST_WORK: readonly Permission[] = ['item.read', 'item.write', 'content.read', 'evidence.export', 'source.manage', 'custody.verify'];
+const ANALYST_WORK: readonly Permission[] = ['item.read', 'item.write', 'content.read', 'evidence.export', 'source.manage', 'custody.verify', 'bank.read', 'bank.manage'];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ['agency.read', 'user.read', 'user.manage', 'token.manage', 'job.read', 'job.manage', 'blob.read', 'blob.write', ...ANALYST_WORK],
   analyst: ['agency.read', 'token.manage', 'job.read', 'blob.read', 'blob.write', ...ANALYST_WORK],
-  reviewer: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'evidence.export'],
-  approver: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read'],
+  reviewer: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'evidence.export', 'bank.read'],
+  approver: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'bank.read'],
   // Auditors read the log and check the custody chain, not the content they describe.
-  auditor: ['agency.read', 'user.read', 'audit.read', 'job.read', 'item.read', 'custody.verify'],
-  'provider-responder': ['agency.read', 'token.manage'],
-  partner: ['agency.read'],
+  auditor: ['agency.read', 'user.read', 'audit.read', 'job.read', 'item.read', 'custody.verify', 'bank.read'],
+  // Providers match their own uploads against hash lists shared with them.
+  'provider-responder': ['agency.read', 'token.manage', 'bank.read'],
+  partner: ['agency.read', 'bank.read'],
 };
 
 export function isRole(v: string): v is Role {

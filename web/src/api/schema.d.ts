@@ -842,7 +842,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        scopes: ("instance.manage" | "agency.read" | "user.read" | "user.manage" | "token.manage" | "audit.read" | "job.read" | "job.manage" | "blob.read" | "blob.write" | "item.read" | "item.write" | "content.read" | "evidence.export" | "source.manage" | "custody.verify")[];
+                        scopes: ("instance.manage" | "agency.read" | "user.read" | "user.manage" | "token.manage" | "audit.read" | "job.read" | "job.manage" | "blob.read" | "blob.write" | "item.read" | "item.write" | "content.read" | "evidence.export" | "source.manage" | "custody.verify" | "bank.read" | "bank.manage")[];
                         expiresInDays?: number;
                     };
                 };
@@ -2685,6 +2685,844 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/banks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your banks, then banks shared with you (read-only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            banks: components["schemas"]["Bank"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a bank: positive (hits make matches) or negative (hits suppress them), with its distance thresholds and flood limit */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        kind?: "positive" | "negative";
+                        description?: string;
+                        pdqDistance?: number;
+                        vpdqDistance?: number;
+                        simhashDistance?: number;
+                        vpdqQueryMatchPercent?: number;
+                        vpdqComparedMatchPercent?: number;
+                        floodMaxItemsPerHour?: number;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Bank"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/banks/{bankId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One bank you own or that is shared with you */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Bank"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a bank you own: name, kind, description, thresholds, flood limit, enabled */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        kind?: "positive" | "negative";
+                        description?: string;
+                        pdqDistance?: number;
+                        vpdqDistance?: number;
+                        simhashDistance?: number;
+                        vpdqQueryMatchPercent?: number;
+                        vpdqComparedMatchPercent?: number;
+                        floodMaxItemsPerHour?: number;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Bank"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/banks/{bankId}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Entries of a bank, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "sha256" | "md5" | "pdq" | "vpdq" | "simhash" | "video_md5";
+                    /** @description Enabled now (a passed disable-until time counts as enabled) */
+                    enabled?: boolean;
+                    quarantined?: boolean;
+                    outlet?: string;
+                    /** @description UUIDv7 */
+                    before?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: components["schemas"]["BankEntry"][];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add one signal with its provenance and labels; a signal the bank already holds is returned with created: false */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        kind?: "sha256" | "md5" | "pdq" | "vpdq" | "simhash" | "video_md5";
+                        /** @description kind:value (pdq:<64 hex>, md5:<32 hex>, sha256:<64 hex>, simhash:<16 hex>, video_md5:<32 hex>, vpdq:<reference lines or HMA JSON>), or the bare value with kind */
+                        value: string;
+                        source?: string | null;
+                        externalId?: string | null;
+                        importer?: string | null;
+                        /** @description A label given as null clears it */
+                        labels?: {
+                            outlet?: string | null;
+                            group?: string | null;
+                            ideology?: string | null;
+                            tier?: "threat_to_life" | "crisis" | "designated_entity" | "promotional" | null;
+                            contentType?: string | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entry: components["schemas"]["BankEntry"];
+                            created: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entry: components["schemas"]["BankEntry"];
+                            created: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/banks/{bankId}/entries/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add many signals; every row gets an outcome, and bad rows never stop the good ones */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        entries: {
+                            kind?: string;
+                            value: string;
+                            source?: string | null;
+                            externalId?: string | null;
+                            importer?: string | null;
+                            labels?: {
+                                outlet?: string | null;
+                                group?: string | null;
+                                ideology?: string | null;
+                                tier?: string | null;
+                                contentType?: string | null;
+                            };
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            added: number;
+                            duplicate: number;
+                            rejected: number;
+                            results: {
+                                /** @description 0-based position in the request */
+                                index: number;
+                                outcome: "added" | "duplicate" | "rejected";
+                                entryId: string | null;
+                                kind: "sha256" | "md5" | "pdq" | "vpdq" | "simhash" | "video_md5" | null;
+                                code: string | null;
+                                reason: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/banks/{bankId}/entries/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Enable, disable (indefinitely, or until disabledUntil), relabel, or release from quarantine */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                    /** @description UUIDv7 */
+                    entryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled?: boolean;
+                        disabledUntil?: number | null;
+                        /** @description A label given as null clears it */
+                        labels?: {
+                            outlet?: string | null;
+                            group?: string | null;
+                            ideology?: string | null;
+                            tier?: "threat_to_life" | "crisis" | "designated_entity" | "promotional" | null;
+                            contentType?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        releaseQuarantine?: true;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BankEntry"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/banks/{bankId}/shares/{agencyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share a bank you own, read-only, with another agency */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                    /** @description UUIDv7 */
+                    agencyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            share: {
+                                /** @description UUIDv7 */
+                                agencyId: string;
+                                agencyName: string;
+                                /** @description Epoch milliseconds */
+                                createdAt: number;
+                            };
+                            created: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            share: {
+                                /** @description UUIDv7 */
+                                agencyId: string;
+                                agencyName: string;
+                                /** @description Epoch milliseconds */
+                                createdAt: number;
+                            };
+                            created: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        /** Stop sharing a bank with an agency */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                    /** @description UUIDv7 */
+                    agencyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2736,7 +3574,7 @@ export interface components {
             name: string;
             /** @description Shown in lists and logs; the secret is shown only once, at creation. */
             prefix: string;
-            scopes: ("instance.manage" | "agency.read" | "user.read" | "user.manage" | "token.manage" | "audit.read" | "job.read" | "job.manage" | "blob.read" | "blob.write" | "item.read" | "item.write" | "content.read" | "evidence.export" | "source.manage" | "custody.verify")[];
+            scopes: ("instance.manage" | "agency.read" | "user.read" | "user.manage" | "token.manage" | "audit.read" | "job.read" | "job.manage" | "blob.read" | "blob.write" | "item.read" | "item.write" | "content.read" | "evidence.export" | "source.manage" | "custody.verify" | "bank.read" | "bank.manage")[];
             /** @description Epoch milliseconds */
             createdAt: number;
             /** @description Epoch milliseconds */
@@ -2892,6 +3730,68 @@ export interface components {
             };
             prevHash: string;
             hash: string;
+        };
+        Bank: {
+            /** @description UUIDv7 */
+            id: string;
+            /** @description UUIDv7 */
+            ownerAgencyId: string;
+            ownerAgencyName: string;
+            name: string;
+            kind: "positive" | "negative";
+            description: string;
+            pdqDistance: number;
+            vpdqDistance: number;
+            simhashDistance: number;
+            vpdqQueryMatchPercent: number;
+            vpdqComparedMatchPercent: number;
+            /** @description Distinct items one entry may match per hour before it is quarantined; 0: never */
+            floodMaxItemsPerHour: number;
+            enabled: boolean;
+            /** @description Shared with your agency by its owner: readable, not writable */
+            readOnly: boolean;
+            entryCount: number;
+            sharedWith: {
+                /** @description UUIDv7 */
+                agencyId: string;
+                agencyName: string;
+                /** @description Epoch milliseconds */
+                createdAt: number;
+            }[] | null;
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            /** @description Epoch milliseconds */
+            updatedAt: number;
+        };
+        BankEntry: {
+            /** @description UUIDv7 */
+            id: string;
+            /** @description UUIDv7 */
+            bankId: string;
+            kind: "sha256" | "md5" | "pdq" | "vpdq" | "simhash" | "video_md5";
+            /** @description kind:value, canonical (lower-case hex; vPDQ as reference lines frame,quality,hex,timestamp) */
+            signal: string;
+            source: string;
+            externalId: string | null;
+            importer: string | null;
+            addedBy: string | null;
+            /** @description Epoch milliseconds */
+            addedAt: number;
+            labels: {
+                outlet: string | null;
+                group: string | null;
+                ideology: string | null;
+                tier: "threat_to_life" | "crisis" | "designated_entity" | "promotional" | null;
+                contentType: string | null;
+            };
+            enabled: boolean;
+            disabledUntil: number | null;
+            quarantinedAt: number | null;
+            quarantineReason: string | null;
+            /** @description Takes part in matching now: enabled (or its disable-until time has passed) and not quarantined */
+            active: boolean;
+            /** @description Epoch milliseconds */
+            updatedAt: number;
         };
     };
     responses: never;

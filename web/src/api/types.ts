@@ -35,6 +35,8 @@ export const PERMISSIONS = [
   'evidence.export',
   'source.manage',
   'custody.verify',
+  'bank.read',
+  'bank.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
