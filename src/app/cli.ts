@@ -456,6 +456,13 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const code = await main(process.argv.slice(2));
-  // serve and worker keep running; everything else ends here.
-  if (!['serve', 'worker'].includes(process.argv[2] ?? '') || code !== EXIT_OK) process.exit(code);
+  // serve and worker keep running; everything else ends here. Writes to a pipe are asynchronous and
+  // process.exit() drops what is still queued (a --json report past 64 KiB arrived cut off), so
+  // wait until stdout and stderr have handed everything to the OS.
+  if (!['serve', 'worker'].includes(process.argv[2] ?? '') || code !== EXIT_OK) {
+    // A reader that went away (`vigil ... | head`) is an EPIPE here, not a crash.
+    const flushed = (s: NodeJS.WriteStream) => new Promise<void>((resolve) => s.on('error', () => resolve()).write('', () => resolve()));
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    process.exit(code);
+  }
 }

@@ -49,8 +49,7 @@ export function createCustodyRepository(db: Kysely<Database>, dialect: Dialect, 
     agencyId,
     /** Builds the next event from the current head inside one locked transaction and stores it. */
     async append(id: string, makeEvent: (head: ChainedEvent | null) => ChainedEvent): Promise<ChainedEvent> {
-      return db.transaction().execute(async (trx) => {
-        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${lockKey(agencyId)}))`.execute(trx);
+      const write = async (trx: Kysely<Database>): Promise<ChainedEvent> => {
         const headRow = await trx.selectFrom('custody_event').selectAll().where('agency_id', '=', agencyId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
         const event = makeEvent(headRow ? toChainedEvent(headRow) : null);
         await trx
@@ -70,6 +69,27 @@ export function createCustodyRepository(db: Kysely<Database>, dialect: Dialect, 
           })
           .execute();
         return event;
+      };
+      if (dialect === 'postgres') {
+        return db.transaction().execute(async (trx) => {
+          await sql`select pg_advisory_xact_lock(hashtext(${lockKey(agencyId)}))`.execute(trx);
+          return write(trx);
+        });
+      }
+      // SQLite: BEGIN IMMEDIATE takes the write lock before the head is read, waiting out
+      // busy_timeout. A deferred transaction reads the head in a snapshot and then fails with
+      // "database is locked" when another process (`vigil evidence export` beside the server)
+      // appended in between, since a stale snapshot cannot be upgraded to a writer.
+      return db.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        try {
+          const event = await write(conn);
+          await sql`commit`.execute(conn);
+          return event;
+        } catch (e) {
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          throw e;
+        }
       });
     },
     async head(): Promise<(ChainedEvent & { id: string }) | null> {

@@ -2,7 +2,7 @@
  * Taking items in: one URL, a bulk list, or an uploaded file. Every new item gets a `capture.fetch`
  * job; a URL the agency already has is reported as a duplicate and changes nothing.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Clock, Ids } from '../ports.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { BlobService } from '../blob/blob.service.ts';
@@ -46,6 +46,24 @@ export interface BulkReport {
 
 /** Bulk lists are checked against the database in batches of this many lines. */
 export const BULK_BATCH_SIZE = 1000;
+/** Capture jobs enqueued at once; below PostgreSQL's default pool of 10, so other requests still get a connection. */
+export const CAPTURE_ENQUEUE_CONCURRENCY = 8;
+
+/**
+ * A multipart parser (busboy) ends a file stream quietly when the file reaches its size limit,
+ * setting `truncated`, as if the file were complete. Make that an error of the stream the blob
+ * store reads, so the cut-off bytes are never stored as though they were the whole file. Pulled
+ * lazily, so the error reaches the store's own listener rather than nobody.
+ */
+function failWhenCutShort(body: Readable): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of body.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+      if ((body as Readable & { truncated?: boolean }).truncated) throw new VigilError('VIGIL_BLOB_TOO_LARGE', 'The file is larger than the upload limit; nothing was stored.');
+    })(),
+    { objectMode: false },
+  );
+}
 
 export function createIntakeService(deps: IntakeDeps) {
   const { items, clock, ids } = deps;
@@ -69,8 +87,12 @@ export function createIntakeService(deps: IntakeDeps) {
   }
 
   async function scheduleCapture(itemIds: string[]): Promise<void> {
-    for (const itemId of itemIds) {
-      await deps.queue.enqueue('capture.fetch', { itemId }, { agencyId: items.agencyId, idempotencyKey: `capture.fetch:${itemId}:${clock.now()}` });
+    // A few enqueues in flight at once: one by one, a 100,000-line list spends most of its time
+    // waiting on PostgreSQL round trips (SQLite runs them one after another either way).
+    for (let i = 0; i < itemIds.length; i += CAPTURE_ENQUEUE_CONCURRENCY) {
+      await Promise.all(
+        itemIds.slice(i, i + CAPTURE_ENQUEUE_CONCURRENCY).map((itemId) => deps.queue.enqueue('capture.fetch', { itemId }, { agencyId: items.agencyId, idempotencyKey: `capture.fetch:${itemId}:${clock.now()}` })),
+      );
     }
   }
 
@@ -152,7 +174,7 @@ export function createIntakeService(deps: IntakeDeps) {
 
     /** An uploaded file becomes an item of kind `file`, addressed by its SHA-256. */
     async submitFile(body: Readable, filename: string, mediaType: string | null): Promise<{ item: Item; created: boolean }> {
-      const blob = await deps.blobs.put(body, mediaType, deps.actor.userId);
+      const blob = await deps.blobs.put(failWhenCutShort(body), mediaType, deps.actor.userId);
       const hex = blob.hash.slice('sha256:'.length);
       const url = fileItemUrl(hex);
       const existing = await items.findByUrl(url);

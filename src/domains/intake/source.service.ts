@@ -96,8 +96,10 @@ export function createSourceService(deps: SourceServiceDeps) {
       // Pages are judged by their new out-links; feeds and channels list items, each taken in once.
       const candidates = source.kind === 'page' ? newOutlinks(previous, urls) : urls;
       let newItems = 0;
+      let reached = 0;
       for (const url of candidates) {
         if (newItems >= SOURCE_MAX_NEW_ITEMS_PER_RUN) break;
+        reached++;
         try {
           const r = await deps.intake.submitUrl(url, 'watch', { sourceId });
           if (r.created) newItems++;
@@ -105,7 +107,11 @@ export function createSourceService(deps: SourceServiceDeps) {
           if (!(e instanceof VigilError)) throw e;
         }
       }
-      const run: SourceRun = { id: ids.next(), sourceId, startedAt, finishedAt: clock.now(), status: 'ok', error: null, seen: urls.length, newItems, seenUrls: urls };
+      // Candidates left over by the cap are not remembered as seen: a page's next run judges by
+      // what was seen before, and would otherwise never take them in.
+      const leftOver = new Set(candidates.slice(reached));
+      const seenUrls = leftOver.size > 0 ? urls.filter((u) => !leftOver.has(u)) : urls;
+      const run: SourceRun = { id: ids.next(), sourceId, startedAt, finishedAt: clock.now(), status: 'ok', error: null, seen: urls.length, newItems, seenUrls };
       await sources.recordRun(run, { nextRunAt: nextSourceRun(clock.now(), source.intervalMs, 0), consecutiveFailures: 0 });
       return run;
     },
