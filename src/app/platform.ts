@@ -92,7 +92,7 @@ export function createPlatform(deps: PlatformDeps) {
       agencyId,
       audit,
       custodyLog,
-      custody: () => createCustodyService({ custody: custodyRepo, clock, ids, sha256, signer: instanceSigner(), timestamper }),
+      custody: () => createCustodyService({ custody: custodyRepo, clock, ids, sha256, signer: instanceSigner, timestamper }),
       evidence: async () => {
         const agency = await agencies.get(agencyId);
         if (!agency) throw new Error(`agency ${agencyId} vanished`);
@@ -100,7 +100,7 @@ export function createPlatform(deps: PlatformDeps) {
           agency,
           items: createIntakeRepository(db, agencyId),
           custodyRepo,
-          custody: createCustodyService({ custody: custodyRepo, clock, ids, sha256, signer: instanceSigner(), timestamper }),
+          custody: createCustodyService({ custody: custodyRepo, clock, ids, sha256, signer: instanceSigner, timestamper }),
           custodyLog,
           store,
           signer: instanceSigner(),

@@ -149,18 +149,28 @@ describe.each(DIALECTS)('evidence packages on %s', (dialect) => {
     expect(events.at(-1)!.data).toMatchObject({ packageSha256: res.headers['x-vigil-package-sha256'] });
   });
 
-  it('answers 409 VIGIL_EVIDENCE_UNAVAILABLE for an item without a captured page, changing nothing', async () => {
-    const failing = (await t.as(analyst, 'POST', '/api/v1/items', { url: site.url('/missing-host-port').replace(/:\d+/, ':1') })).json().item.id;
-    // An uploaded file is captured without a WARC, and a WACZ needs one.
-    const m = multipart(Buffer.from('synthetic uploaded document'), 'document.bin');
+  it('packages an uploaded file as a WARC resource record that verifies offline', async () => {
+    const bytes = Buffer.from('synthetic uploaded document');
+    const m = multipart(bytes, 'document.bin');
     const uploaded = (await t.as(analyst, 'POST', '/api/v1/items/upload', m.body, m.headers)).json().item.id;
     await drainJobs(t.platform);
+    const out = join(dir, 'upload.wacz');
+    expect((await vigil(env, ['evidence', 'export', '--item', uploaded, '--out', out])).code).toBe(0);
+    const r = await vigil(env, ['evidence', 'verify', out, '--json']);
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(r.stdout).manifest;
+    expect(manifest.item.url).toBe(`file:sha256:${sha256Hex(bytes)}`);
+    expect(manifest.warcs).toHaveLength(1);
+  });
+
+  it('answers 409 VIGIL_EVIDENCE_UNAVAILABLE for an item without a successful capture, changing nothing', async () => {
+    const failing = (await t.as(analyst, 'POST', '/api/v1/items', { url: site.url('/missing-host-port').replace(/:\d+/, ':1') })).json().item.id;
+    await drainJobs(t.platform);
     expect((await servicesOf(t.platform, agencyId).items().getItem(failing))!.state).toBe('failed');
-    expect((await servicesOf(t.platform, agencyId).items().getItem(uploaded))!.state).toBe('captured');
     const queued = (await t.as(analyst, 'POST', '/api/v1/items', { url: site.url('/not-captured-yet') })).json().item.id;
 
     const before = await snapshot(t);
-    for (const id of [failing, queued, uploaded]) {
+    for (const id of [failing, queued]) {
       const res = await t.as(analyst, 'POST', `/api/v1/items/${id}/evidence`);
       expect(res.statusCode).toBe(409);
       expect(res.json().error.code).toBe('VIGIL_EVIDENCE_UNAVAILABLE');

@@ -74,6 +74,17 @@ export interface WarcScreenshotInput {
   png: Uint8Array;
 }
 
+export interface WarcFileInput {
+  /** SHA-256 hex of the bytes; the record's target is `urn:sha256:<hex>`. */
+  sha256: string;
+  /** The name it was uploaded under, kept in the record as `WARC-Vigil-Filename`. */
+  filename: string;
+  mediaType: string | null;
+  /** Epoch milliseconds of the upload's capture. */
+  capturedAt: number;
+  body: Uint8Array;
+}
+
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_BREAKING = /[\r\n\0]/;
 const DROPPED_FOR_DECODED_BODY = new Set(['content-encoding', 'transfer-encoding']);
@@ -319,5 +330,27 @@ export async function screenshotToWarcRecord(screenshot: WarcScreenshotInput): P
     url: `urn:view:${url}`,
     warcHeaders: [['Content-Type', 'image/png']],
     body: screenshot.png,
+  });
+}
+
+/**
+ * An uploaded file as one gzipped WARC `resource` record, so uploads are packaged like fetched pages.
+ * There is no URL to name, so the target is the content's own hash.
+ */
+export async function fileToWarcRecord(file: WarcFileInput): Promise<Uint8Array> {
+  const date = warcDate(file.capturedAt, 'capturedAt');
+  if (!/^[0-9a-f]{64}$/.test(file.sha256) || sha256Hex(file.body) !== file.sha256) throw new TypeError('sha256 must be the hex SHA-256 of body');
+  const filename = file.filename.replace(/[\r\n\0]/g, ' ');
+  const id = recordIds(JSON.stringify({ sha256: file.sha256, capturedAt: file.capturedAt }))('file');
+  return serializeRecord({
+    type: 'resource',
+    id,
+    date,
+    url: `urn:sha256:${file.sha256}`,
+    warcHeaders: [
+      ['Content-Type', file.mediaType ?? 'application/octet-stream'],
+      ['WARC-Vigil-Filename', filename],
+    ],
+    body: file.body,
   });
 }

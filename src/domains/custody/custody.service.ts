@@ -57,7 +57,8 @@ export interface CustodyVerification {
   problem: string | null;
 }
 
-export function createCustodyService(deps: { custody: CustodyRepository; clock: Clock; ids: Ids; sha256: Sha256; signer: InstanceSigner; timestamper: Timestamper | null }) {
+/** `signer` is a getter: reading events must not create the instance key as a side effect. */
+export function createCustodyService(deps: { custody: CustodyRepository; clock: Clock; ids: Ids; sha256: Sha256; signer: () => InstanceSigner; timestamper: Timestamper | null }) {
   const { custody } = deps;
   return {
     /** Signs the current head if the chain grew since the last checkpoint. Returns the new checkpoint, or null. */
@@ -66,9 +67,10 @@ export function createCustodyService(deps: { custody: CustodyRepository; clock: 
       if (!head) return null;
       const last = await custody.latestCheckpoint();
       if (last && last.seq >= head.seq) return null;
-      const body: CheckpointBody = { agencyId: custody.agencyId, seq: head.seq, headHash: head.hash, at: deps.clock.now(), instanceKeyId: deps.signer.keyId };
+      const signer = deps.signer();
+      const body: CheckpointBody = { agencyId: custody.agencyId, seq: head.seq, headHash: head.hash, at: deps.clock.now(), instanceKeyId: signer.keyId };
       const message = checkpointMessage(body);
-      const signature = Buffer.from(deps.signer.sign(message)).toString('base64');
+      const signature = Buffer.from(signer.sign(message)).toString('base64');
       let tsa: { token: Buffer; genTime: Date } | null = null;
       if (deps.timestamper) tsa = await deps.timestamper.stamp(deps.sha256(message));
       const cp: StoredCheckpoint = { id: deps.ids.next(), agencyId: custody.agencyId, seq: body.seq, headHash: body.headHash, at: body.at, instanceKeyId: body.instanceKeyId, signature, tsaToken: tsa ? tsa.token.toString('base64') : null, tsaTime: tsa ? tsa.genTime.getTime() : null };
@@ -83,7 +85,7 @@ export function createCustodyService(deps: { custody: CustodyRepository; clock: 
         events,
         checkpoints.map((c) => ({ agencyId: c.agencyId, seq: c.seq, headHash: c.headHash, at: c.at, instanceKeyId: c.instanceKeyId, signature: Buffer.from(c.signature, 'base64') })),
         deps.sha256,
-        (msg, sig, keyId) => keyId === deps.signer.keyId && deps.signer.verify(msg, sig),
+        (msg, sig, keyId) => keyId === deps.signer().keyId && deps.signer().verify(msg, sig),
         { expectedAgencyId: custody.agencyId },
       );
       return {

@@ -57,9 +57,8 @@ export function createEvidenceService(deps: EvidenceDeps) {
         warcs.push({ captureId: c.id, hash: `sha256:${c.warcSha256}`, size: bytes.length });
         warcBytes.push(bytes);
       }
-      // An uploaded file's capture has no WARC, and a WACZ needs one: refuse before anything is
-      // signed or recorded, rather than failing inside the writer with a 500.
-      if (warcBytes.length === 0) throw new VigilError('VIGIL_EVIDENCE_UNAVAILABLE', `Item ${itemId} has no captured WARC records (an uploaded file); it cannot be packaged as WACZ yet.`);
+      // A WACZ needs WARC records: refuse before anything is signed or recorded.
+      if (warcBytes.length === 0) throw new VigilError('VIGIL_EVIDENCE_UNAVAILABLE', `Item ${itemId} has no captured WARC records to package.`);
       const screenshots = [];
       const screenshotFiles = [];
       for (const s of shots) {

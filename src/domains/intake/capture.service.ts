@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/audit.service.ts';
 import type { BlobService } from '../blob/blob.service.ts';
 import type { JobQueue } from '../../adapters/queue/job-queue.ts';
 import { FetchError, type FetchResult, type SafeFetcher } from '../../adapters/fetch/safe-fetch.ts';
-import { captureToWarcRecords } from '../../adapters/evidence/warc-writer.ts';
+import { captureToWarcRecords, fileToWarcRecord } from '../../adapters/evidence/warc-writer.ts';
 import type { FileBlobStore } from '../../adapters/blob/file-blob-store.ts';
 import { extractHtml, HTML_MAX_MEDIA } from './html-extract.ts';
 import type { Capture } from './capture.model.ts';
@@ -61,16 +61,17 @@ export function createCaptureService(deps: CaptureDeps) {
     return hex;
   }
 
-  async function recordFailure(item: Item, startedAt: number, code: string, message: string): Promise<Capture> {
-    const capture: Capture = {
+  /** A capture row with nothing learned yet; each path fills in what it found. */
+  function emptyCapture(item: Item, startedAt: number): Capture {
+    return {
       id: ids.next(),
       agencyId: items.agencyId,
       itemId: item.id,
       state: 'failed',
       startedAt,
       finishedAt: clock.now(),
-      errorCode: code,
-      errorMessage: message,
+      errorCode: null,
+      errorMessage: null,
       httpStatus: null,
       finalUrl: null,
       resolvedIp: null,
@@ -91,6 +92,10 @@ export function createCaptureService(deps: CaptureDeps) {
       outlinkCount: 0,
       childItemCount: 0,
     };
+  }
+
+  async function recordFailure(item: Item, startedAt: number, code: string, message: string): Promise<Capture> {
+    const capture: Capture = { ...emptyCapture(item, startedAt), errorCode: code, errorMessage: message };
     await items.insertCapture(capture);
     await items.markItem(item.id, { state: item.captureCount > 0 ? item.state : 'failed', lastError: `${code}: ${message}`, capturedAt: null });
     await deps.custody.append({ kind: 'capture', subject: { type: 'item', id: item.id }, data: { captureId: capture.id, state: 'failed', url: item.url, errorCode: code, errorMessage: message } });
@@ -187,38 +192,21 @@ export function createCaptureService(deps: CaptureDeps) {
     const body = await readAll(deps.store.open(hex));
     const { fileTypeFromBuffer } = await import('file-type');
     const sniffed = (await fileTypeFromBuffer(body))?.mime ?? null;
+    const warc = await fileToWarcRecord({ sha256: hex, filename: item.submittedUrl, mediaType: sniffed, capturedAt: startedAt, body });
+    const warcSha256 = await storeBytes(item.id, 'warc', warc, 'application/warc');
     const capture: Capture = {
-      id: ids.next(),
-      agencyId: items.agencyId,
-      itemId: item.id,
+      ...emptyCapture(item, startedAt),
       state: 'ok',
-      startedAt,
-      finishedAt: clock.now(),
-      errorCode: null,
-      errorMessage: null,
-      httpStatus: null,
-      finalUrl: null,
-      resolvedIp: null,
       via: 'upload',
-      redirects: [],
-      headers: [],
-      tls: null,
-      timings: {},
-      fetcherVersion: deps.software,
       bodySha256: hex,
       bodySize: body.length,
-      warcSha256: null,
-      declaredType: null,
+      warcSha256,
       sniffedType: sniffed,
       title: item.submittedUrl,
-      languageHint: null,
-      textSha256: null,
-      outlinkCount: 0,
-      childItemCount: 0,
     };
     await items.insertCapture(capture);
     await items.markItem(item.id, { state: 'captured', lastError: null, capturedAt: capture.finishedAt });
-    await deps.custody.append({ kind: 'capture', subject: { type: 'item', id: item.id }, data: { captureId: capture.id, state: 'ok', url: item.url, bodySha256: hex, bodySize: body.length, sniffedType: sniffed } });
+    await deps.custody.append({ kind: 'capture', subject: { type: 'item', id: item.id }, data: { captureId: capture.id, state: 'ok', url: item.url, bodySha256: hex, bodySize: body.length, warcSha256, sniffedType: sniffed } });
     return capture;
   }
 

@@ -80,7 +80,8 @@ const BULK_TYPES = ['text/plain', 'text/csv', 'application/json', 'application/x
 
 export function intakeRoutes(uploadMaxBytes: number): FastifyPluginAsyncTypebox {
   return async (app) => {
-    await app.register(multipart, { limits: { fileSize: uploadMaxBytes, files: 1, fields: 5, fieldSize: 1024, parts: 6 }, throwFileSizeLimit: true });
+    // One byte over the limit, so a file of exactly the limit is whole and anything larger is cut short (and refused).
+    await app.register(multipart, { limits: { fileSize: uploadMaxBytes + 1, files: 1, fields: 5, fieldSize: 1024, parts: 6 }, throwFileSizeLimit: true });
 
     app.post(
       '/items',
@@ -89,7 +90,8 @@ export function intakeRoutes(uploadMaxBytes: number): FastifyPluginAsyncTypebox 
         schema: {
           tags: ['intake'],
           summary: 'Submit one URL; a URL the agency already has is returned as a duplicate',
-          body: Type.Object({ url: Type.String({ minLength: 1, maxLength: URL_MAX_LENGTH }) }, { additionalProperties: false }),
+          // The schema allows more than URL_MAX_LENGTH so an overlong URL gets the URL error, not a schema error.
+          body: Type.Object({ url: Type.String({ minLength: 1, maxLength: URL_MAX_LENGTH * 4 }) }, { additionalProperties: false }),
           response: { 201: Type.Object({ item: Type.Ref('Item'), created: Type.Boolean() }), 200: Type.Object({ item: Type.Ref('Item'), created: Type.Boolean() }), ...errorResponses(400, 401, 403) },
         },
       },

@@ -91,7 +91,7 @@ export function createIntakeService(deps: IntakeDeps) {
     // waiting on PostgreSQL round trips (SQLite runs them one after another either way).
     for (let i = 0; i < itemIds.length; i += CAPTURE_ENQUEUE_CONCURRENCY) {
       await Promise.all(
-        itemIds.slice(i, i + CAPTURE_ENQUEUE_CONCURRENCY).map((itemId) => deps.queue.enqueue('capture.fetch', { itemId }, { agencyId: items.agencyId, idempotencyKey: `capture.fetch:${itemId}:${clock.now()}` })),
+        itemIds.slice(i, i + CAPTURE_ENQUEUE_CONCURRENCY).map((itemId) => deps.queue.enqueue('capture.fetch', { itemId }, { agencyId: items.agencyId, idempotencyKey: `capture.fetch:${itemId}:${ids.next()}` })),
       );
     }
   }

@@ -36,8 +36,11 @@ export function nextSourceRun(now: number, intervalMs: number, consecutiveFailur
   return now + Math.min(backoff, Math.max(SOURCE_BACKOFF_MAX_MS, intervalMs));
 }
 
-/** A Telegram public channel preview is `https://t.me/s/NAME`; anything else is refused for kind telegram. */
+/**
+ * A Telegram public channel preview is `https://t.me/s/NAME`; anything else is refused for kind
+ * telegram. Usernames are case-insensitive on Telegram, so the name is lower-cased (one source per channel).
+ */
 export function telegramPreviewUrl(url: string): string | null {
   const m = /^https:\/\/t\.me\/s\/([A-Za-z0-9_]{3,64})\/?$/.exec(url);
-  return m ? `https://t.me/s/${m[1]}` : null;
+  return m ? `https://t.me/s/${m[1]!.toLowerCase()}` : null;
 }
