@@ -273,7 +273,7 @@ describe.each(DIALECTS)('intake API on %s', (dialect) => {
       expect(d.captures).toHaveLength(1);
       expect(d.captures[0]).toMatchObject({ state: 'ok', via: 'upload', bodyHash: `sha256:${hex}`, bodySize: png.length, sniffedType: 'image/png' });
       // The upload is also kept as a WARC resource record, so it packages like a fetched page.
-      expect(d.captures[0].warcHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(d.captures[0]!.warcHash).toMatch(/^sha256:[0-9a-f]{64}$/);
       const custody = (await t.as(analyst, 'GET', `/api/v1/items/${id}/custody`)).json().events;
       expect(custody.map((e: { kind: string }) => e.kind)).toEqual(['blob.stored', 'blob.stored', 'capture']);
       expect(custody[0].data).toMatchObject({ sha256: hex, size: png.length, filename: 'synthetic.png' });
