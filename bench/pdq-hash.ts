@@ -11,10 +11,13 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import phash from 'sharp-phash';
+import { createRequire } from 'node:module';
 import { decodeImageForPdq, hashImagePdq } from '../src/adapters/media/image-decode.ts';
 import { computePdq, pdqToHex } from '../src/algorithms/pdq/pdq.ts';
 import { vectorsDir } from '../test/vectors.ts';
+
+// sharp-phash is CommonJS (module.exports = fn) while its types declare an ES default export.
+const phash = createRequire(import.meta.url)('sharp-phash') as (image: Buffer) => Promise<string>;
 
 const runs = Number(process.argv[2] ?? 30);
 const warmup = 5;

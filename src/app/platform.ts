@@ -34,6 +34,11 @@ import { createSourceService } from '../domains/intake/source.service.ts';
 import { createEvidenceService } from '../domains/evidence/evidence.service.ts';
 import { createBankFeed, createBankRepository } from '../domains/bank/bank.repository.ts';
 import { createBankService } from '../domains/bank/bank.service.ts';
+import type { BankRepository } from '../domains/bank/bank.repository.ts';
+import { MatchIndex } from '../domains/matching/match-index.ts';
+import { createMatchRepository } from '../domains/matching/match.repository.ts';
+import { createMatchService, type ImageHasher } from '../domains/matching/match.service.ts';
+import { hashImagePdqDihedral, ImageDecodeError } from '../adapters/media/image-decode.ts';
 import { createHash } from 'node:crypto';
 import type { Config } from './config.ts';
 import { SOFTWARE } from './version.ts';
@@ -46,6 +51,41 @@ export interface PlatformDeps {
   ids: Ids;
   hasher: PasswordHasher;
   blobRoot: string;
+}
+
+/** Image hashing for matching: an undecodable image has no PDQ hash, and that is not an error. */
+const imageHasher: ImageHasher = {
+  async pdqDihedral(bytes) {
+    try {
+      return await hashImagePdqDihedral(bytes);
+    } catch (e) {
+      if (e instanceof ImageDecodeError) return null;
+      throw e;
+    }
+  },
+};
+
+/** A bank repository that tells `onWrite` after every write (each one appends to the change log). */
+function notifyingBankRepository(repo: BankRepository, onWrite: () => void): BankRepository {
+  const after =
+    <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await f(...args);
+      } finally {
+        onWrite();
+      }
+    };
+  return {
+    ...repo,
+    insertBank: after(repo.insertBank),
+    updateBank: after(repo.updateBank),
+    insertShare: after(repo.insertShare),
+    deleteShare: after(repo.deleteShare),
+    insertEntries: after(repo.insertEntries),
+    updateEntry: after(repo.updateEntry),
+    quarantineEntry: after(repo.quarantineEntry),
+  };
 }
 
 export interface RequestMeta {
@@ -76,6 +116,16 @@ export function createPlatform(deps: PlatformDeps) {
     auditFor,
   });
 
+  /** The instance-wide bank change log and entries, for matcher processes' indexes. */
+  const bankFeed = createBankFeed(db);
+  /**
+   * One match index per process, loaded at first lookup and kept current from the change log
+   * (match-index.ts). Bank writes through this platform mark it stale, so the next lookup here
+   * sees them at once; writes by other processes are seen within MATCH_INDEX_SYNC_MS.
+   */
+  const matchIndex = new MatchIndex({ feed: bankFeed, newId: () => ids.next() });
+  const bankRepositoryOf = (agencyId: string) => notifyingBankRepository(createBankRepository(db, agencyId), () => matchIndex.markStale());
+
   function actorOf(p: Principal): string {
     return p.via === 'token' ? `token:${p.tokenPrefix}` : `user:${p.user.email}`;
   }
@@ -88,6 +138,29 @@ export function createPlatform(deps: PlatformDeps) {
     const blobs = () => createBlobService({ store, blobs: createBlobRepository(db, agencyId), audit, clock, maxBytes: config.maxBlobBytes });
     const intake = () =>
       createIntakeService({ items: createIntakeRepository(db, agencyId), blobs: blobs(), queue, audit, custody: custodyLog, clock, ids, actor: { userId: ctx.userId, label: ctx.actor } });
+    const banks = () =>
+      createBankService({
+        banks: bankRepositoryOf(agencyId),
+        agencies,
+        audit,
+        auditOf: (ownerId: string) => auditFor({ ...ctx, agencyId: ownerId }),
+        clock,
+        ids,
+        sha256Hex: (text: string) => Buffer.from(sha256(Buffer.from(text, 'utf8'))).toString('hex'),
+        actor: { userId: ctx.userId, label: ctx.actor },
+      });
+    const matching = () =>
+      createMatchService({
+        matches: createMatchRepository(db, agencyId),
+        index: matchIndex,
+        visibleBankIds: () => createBankRepository(db, agencyId).visibleBankIds(),
+        recordHit: (entryId, itemId) => banks().recordHit(entryId, itemId),
+        items: createIntakeRepository(db, agencyId),
+        images: imageHasher,
+        audit,
+        clock,
+        ids,
+      });
     return {
       agencyId,
       audit,
@@ -113,25 +186,30 @@ export function createPlatform(deps: PlatformDeps) {
       },
       intake,
       capture: () =>
-        createCaptureService({ items: createIntakeRepository(db, agencyId), intake: intake(), blobs: blobs(), store, fetcher, queue, custody: custodyLog, audit, clock, ids, software: SOFTWARE, screenshots: config.screenshots }),
+        createCaptureService({
+          items: createIntakeRepository(db, agencyId),
+          intake: intake(),
+          blobs: blobs(),
+          store,
+          fetcher,
+          queue,
+          custody: custodyLog,
+          audit,
+          clock,
+          ids,
+          software: SOFTWARE,
+          screenshots: config.screenshots,
+          matcher: matching(),
+        }),
       sources: () => createSourceService({ sources: createSourceRepository(db, agencyId), intake: intake(), fetcher, audit, clock, ids }),
       items: () => createIntakeRepository(db, agencyId),
       users: () => createUserService({ users: createUserRepository(db, agencyId), hasher: deps.hasher, audit, clock, ids }),
       tokens: () => createTokenService({ tokens: createTokenRepository(db, agencyId), audit, clock, ids }),
       blobs,
       auditLog: () => createAuditRepository(db, agencyId),
-      banks: () =>
-        createBankService({
-          banks: createBankRepository(db, agencyId),
-          agencies,
-          audit,
-          auditOf: (ownerId: string) => auditFor({ ...ctx, agencyId: ownerId }),
-          clock,
-          ids,
-          sha256Hex: (text: string) => Buffer.from(sha256(Buffer.from(text, 'utf8'))).toString('hex'),
-          actor: { userId: ctx.userId, label: ctx.actor },
-        }),
-      bankRepository: () => createBankRepository(db, agencyId),
+      banks,
+      bankRepository: () => bankRepositoryOf(agencyId),
+      matching,
     };
   }
 
@@ -158,10 +236,7 @@ export function createPlatform(deps: PlatformDeps) {
     };
   }
 
-  /** The instance-wide bank change log and entries, for matcher processes' indexes. */
-  const bankFeed = createBankFeed(db);
-
-  return { db, dialect: deps.dialect, config, clock, ids, agencies, store, queue, fetcher, sha256, instanceSigner, auth, auditFor, scopeFor, systemScope, agencyServices, bankFeed };
+  return { db, dialect: deps.dialect, config, clock, ids, agencies, store, queue, fetcher, sha256, instanceSigner, auth, auditFor, scopeFor, systemScope, agencyServices, bankFeed, matchIndex };
 }
 
 export type Platform = ReturnType<typeof createPlatform>;

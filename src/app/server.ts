@@ -33,6 +33,7 @@ import { intakeRoutes, ItemView, CaptureView } from '../domains/intake/intake.ro
 import { sourceRoutes, SourceView } from '../domains/intake/source.routes.ts';
 import { custodyRoutes, CustodyEventView } from '../domains/custody/custody.routes.ts';
 import { bankRoutes, BankEntryView, BankView } from '../domains/bank/bank.routes.ts';
+import { matchingRoutes, MatchView } from '../domains/matching/matching.routes.ts';
 
 export const WEB_DIST = join(REPO_ROOT, 'web', 'dist');
 export { REPO_ROOT, VERSION };
@@ -132,7 +133,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   // Shared response shapes live at the root so every route plugin (and OpenAPI) can $ref them.
-  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView, ItemView, CaptureView, SourceView, CustodyEventView, BankView, BankEntryView]) app.addSchema(schema);
+  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView, ItemView, CaptureView, SourceView, CustodyEventView, BankView, BankEntryView, MatchView]) app.addSchema(schema);
 
   installAuth(app, platform);
 
@@ -175,6 +176,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       await api.register(sourceRoutes);
       await api.register(custodyRoutes);
       await api.register(bankRoutes);
+      await api.register(matchingRoutes);
     },
     { prefix: '/api/v1' },
   );

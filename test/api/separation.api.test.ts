@@ -67,6 +67,7 @@ const ROUTES: Record<string, (v: Victim) => Attempt> = {
   'GET /api/v1/items/:itemId/custody': (v) => ({ url: `/api/v1/items/${v.itemId}/custody` }),
   'POST /api/v1/items/:itemId/evidence': (v) => ({ url: `/api/v1/items/${v.itemId}/evidence` }),
   'POST /api/v1/custody/verify': () => ({ url: '/api/v1/custody/verify' }),
+  'GET /api/v1/items/:itemId/matches': (v) => ({ url: `/api/v1/items/${v.itemId}/matches` }),
   'GET /api/v1/banks': () => ({ url: '/api/v1/banks' }),
   'POST /api/v1/banks': () => ({ url: '/api/v1/banks', body: { name: 'Intruder bank' } }),
   'GET /api/v1/banks/:bankId': (v) => ({ url: `/api/v1/banks/${v.bankId}` }),

@@ -131,6 +131,7 @@ export interface ItemTable {
   last_error: string | null;
   created_at: number;
   created_by: string | null;
+  priority: number;
 }
 
 export interface CaptureTable {
@@ -292,6 +293,34 @@ export interface EntryHitTable {
   at: number;
 }
 
+export interface FingerprintTable {
+  fingerprint_id: string;
+  agency_id: string;
+  capture_id: string;
+  item_id: string;
+  kind: string;
+  value: string;
+  quality: number | null;
+  created_at: number;
+}
+
+export interface MatchTable {
+  match_id: string;
+  agency_id: string;
+  item_id: string;
+  capture_id: string;
+  entry_id: string;
+  bank_id: string;
+  bank_agency_id: string;
+  signal_kind: string;
+  distance: number;
+  suppressed: number;
+  dihedral: string | null;
+  labels: string;
+  provenance: string;
+  created_at: number;
+}
+
 export interface SchemaMigrationTable {
   name: string;
   applied_at: number;
@@ -320,5 +349,7 @@ export interface Database {
   bank_entry: BankEntryTable;
   bank_change: BankChangeTable;
   entry_hit: EntryHitTable;
+  fingerprint: FingerprintTable;
+  match: MatchTable;
   schema_migration: SchemaMigrationTable;
 }

@@ -54,6 +54,16 @@ export async function verifyEvidencePackage(path: string, publicKeyPem?: string)
       if (`sha256:${hex(sha256(p))}` !== m.warcs[i]!.hash) problems.push({ path: 'archive/data.warc.gz', problem: `segment ${i + 1} is not WARC blob ${m.warcs[i]!.hash} of capture ${m.warcs[i]!.captureId}` });
     });
   }
+  try {
+    checkCustody(m, publicKeyPem, problems);
+  } catch (e) {
+    // A tampered manifest can hold values with no canonical form; that is a refusal, not a crash.
+    problems.push({ path: 'vigil/manifest.json', problem: `custody section cannot be checked: ${(e as Error).message}` });
+  }
+  return { ...result, ok: problems.length === 0, problems };
+}
+
+function checkCustody(m: EvidenceManifest, publicKeyPem: string | undefined, problems: WaczVerification['problems']): void {
   if (m.custody) {
     const { checkpoint, proof, events, instanceKey } = m.custody;
     const key = publicKeyPem ?? instanceKey.publicKeyPem;
@@ -64,5 +74,4 @@ export async function verifyEvidencePackage(path: string, publicKeyPem?: string)
     const shown = new Map(proof.filter((p) => 'event' in p).map((p) => [p.seq, p.hash]));
     for (const e of events) if (shown.get(e.seq) !== e.hash) problems.push({ path: 'vigil/manifest.json', problem: `custody event ${e.seq} of the item is not covered by the proof` });
   }
-  return { ...result, ok: problems.length === 0, problems };
 }

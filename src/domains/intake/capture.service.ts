@@ -24,6 +24,11 @@ export interface PageRenderer {
   render(url: string): Promise<{ png: Buffer; width: number; height: number; finalUrl: string; requests: { url: string; status: number | null; blocked: string | null }[]; renderedAt: number }>;
 }
 
+/** The fingerprint-and-match step (matching/match.service.ts), run on every successful capture. */
+export interface CaptureMatcher {
+  fingerprintAndMatch(capture: Capture, body: Uint8Array, text: string | null): Promise<unknown>;
+}
+
 export interface CaptureDeps {
   items: IntakeRepository;
   intake: IntakeService;
@@ -37,6 +42,8 @@ export interface CaptureDeps {
   ids: Ids;
   software: string;
   screenshots: boolean;
+  /** Absent: captures are stored without fingerprints (tools that only fetch). */
+  matcher?: CaptureMatcher;
 }
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
@@ -103,8 +110,8 @@ export function createCaptureService(deps: CaptureDeps) {
   }
 
   /** Page text, title and language; embedded media become child items (bounded). */
-  async function enrich(item: Item, res: FetchResult): Promise<Pick<Capture, 'title' | 'languageHint' | 'textSha256' | 'outlinkCount' | 'childItemCount'>> {
-    if (!isHtml(res)) return { title: null, languageHint: null, textSha256: null, outlinkCount: 0, childItemCount: 0 };
+  async function enrich(item: Item, res: FetchResult): Promise<{ fields: Pick<Capture, 'title' | 'languageHint' | 'textSha256' | 'outlinkCount' | 'childItemCount'>; text: string | null }> {
+    if (!isHtml(res)) return { fields: { title: null, languageHint: null, textSha256: null, outlinkCount: 0, childItemCount: 0 }, text: null };
     const page = extractHtml(res.body.toString('utf8'), res.finalUrl);
     const textSha256 = page.text ? await storeBytes(item.id, 'text', Buffer.from(page.text, 'utf8'), 'text/plain; charset=utf-8') : null;
     let children = 0;
@@ -117,7 +124,7 @@ export function createCaptureService(deps: CaptureDeps) {
         if (!(e instanceof VigilError)) throw e;
       }
     }
-    return { title: page.title, languageHint: page.languageHint, textSha256, outlinkCount: page.outlinks.length, childItemCount: children };
+    return { fields: { title: page.title, languageHint: page.languageHint, textSha256, outlinkCount: page.outlinks.length, childItemCount: children }, text: page.text || null };
   }
 
   async function captureUrl(item: Item, signal: AbortSignal | undefined): Promise<Capture> {
@@ -146,7 +153,7 @@ export function createCaptureService(deps: CaptureDeps) {
       hops: res.redirects.map((h) => ({ url: h.url, status: h.status, headers: [['Location', h.location]] as [string, string][] })),
     });
     const warcSha256 = await storeBytes(item.id, 'warc', warc, 'application/warc');
-    const enriched = await enrich(item, res);
+    const { fields: enriched, text } = await enrich(item, res);
     const capture: Capture = {
       id: ids.next(),
       agencyId: items.agencyId,
@@ -179,6 +186,8 @@ export function createCaptureService(deps: CaptureDeps) {
       subject: { type: 'item', id: item.id },
       data: { captureId: capture.id, state: 'ok', url: item.url, finalUrl: res.finalUrl, status: res.status, resolvedIp: res.resolvedIp, bodySha256, bodySize: res.body.length, warcSha256, tlsFingerprint: res.tlsCertificate?.fingerprint256 ?? null, fetcherVersion: res.fetcherVersion },
     });
+    // Match at once, in the capture job (DESIGN flow step 3), once the capture is on record.
+    await deps.matcher?.fingerprintAndMatch(capture, res.body, text);
     if (deps.screenshots && isHtml(res)) {
       await deps.queue.enqueue('capture.screenshot', { captureId: capture.id }, { agencyId: items.agencyId, idempotencyKey: `capture.screenshot:${capture.id}` });
     }
@@ -207,6 +216,7 @@ export function createCaptureService(deps: CaptureDeps) {
     await items.insertCapture(capture);
     await items.markItem(item.id, { state: 'captured', lastError: null, capturedAt: capture.finishedAt });
     await deps.custody.append({ kind: 'capture', subject: { type: 'item', id: item.id }, data: { captureId: capture.id, state: 'ok', url: item.url, bodySha256: hex, bodySize: body.length, warcSha256, sniffedType: sniffed } });
+    await deps.matcher?.fingerprintAndMatch(capture, body, null);
     return capture;
   }
 

@@ -28,6 +28,8 @@ export interface Item {
   lastError: string | null;
   createdAt: number;
   createdBy: string | null;
+  /** Raised by bank matches (matching/match.model.ts `matchPriority`); 0 until something matches. */
+  priority: number;
 }
 
 export const UPLOAD_FILENAME_MAX = 255;

@@ -22,6 +22,7 @@ export function toItem(r: Selectable<ItemTable>): Item {
     lastError: r.last_error,
     createdAt: r.created_at,
     createdBy: r.created_by,
+    priority: r.priority,
   };
 }
 
@@ -78,7 +79,7 @@ export interface StoredScreenshot {
   renderedAt: number;
 }
 
-export type NewItem = Omit<Item, 'agencyId' | 'captureCount' | 'lastCapturedAt' | 'lastError'>;
+export type NewItem = Omit<Item, 'agencyId' | 'captureCount' | 'lastCapturedAt' | 'lastError' | 'priority'>;
 
 export function createIntakeRepository(db: Kysely<Database> | Transaction<Database>, agencyId: string) {
   const items = () => db.selectFrom('item').selectAll().where('agency_id', '=', agencyId);
@@ -125,6 +126,7 @@ export function createIntakeRepository(db: Kysely<Database> | Transaction<Databa
               last_error: null,
               created_at: it.createdAt,
               created_by: it.createdBy,
+              priority: 0,
             })),
           )
           .onConflict((oc) => oc.columns(['agency_id', 'url']).doNothing())
@@ -160,6 +162,10 @@ export function createIntakeRepository(db: Kysely<Database> | Transaction<Databa
         .where('agency_id', '=', agencyId)
         .where('item_id', '=', itemId)
         .execute();
+    },
+    /** Raises an item's priority to at least `priority` (never lowers it). */
+    async raisePriority(itemId: string, priority: number): Promise<void> {
+      await db.updateTable('item').set({ priority }).where('agency_id', '=', agencyId).where('item_id', '=', itemId).where('priority', '<', priority).execute();
     },
     async insertCapture(c: Capture): Promise<void> {
       await db

@@ -6,7 +6,7 @@ import { EpochMs, errorResponses, Nullable, Uuid } from '../../app/http/schemas.
 import { requireScope } from '../../app/http/auth-hook.ts';
 import { VigilError } from '../../errors/vigil-error.ts';
 import { ITEM_KINDS, ITEM_ORIGINS, ITEM_STATES, UPLOAD_FILENAME_MAX } from './intake.model.ts';
-import { toCaptureView, toItemView } from './intake.views.ts';
+import { toCaptureView, toItemApiView } from './intake.views.ts';
 import { BULK_MAX_BYTES } from './bulk-list.ts';
 import { URL_MAX_LENGTH } from './url.model.ts';
 
@@ -28,6 +28,7 @@ export const ItemView = Type.Object(
     lastCapturedAt: Nullable(EpochMs),
     lastError: Nullable(Type.String()),
     createdAt: EpochMs,
+    priority: Type.Integer({ description: 'Raised by bank matches (0 to 100); higher is reviewed first' }),
   },
   { $id: 'Item' },
 );
@@ -97,7 +98,7 @@ export function intakeRoutes(uploadMaxBytes: number): FastifyPluginAsyncTypebox 
       },
       async (request, reply) => {
         const { item, created } = await requireScope(request).intake().submitUrl(request.body.url, request.principal?.via === 'token' ? 'api' : 'ui');
-        return reply.status(created ? 201 : 200).send({ item: toItemView(item), created });
+        return reply.status(created ? 201 : 200).send({ item: toItemApiView(item), created });
       },
     );
 
@@ -151,7 +152,7 @@ export function intakeRoutes(uploadMaxBytes: number): FastifyPluginAsyncTypebox 
         const filename = (part.filename || 'upload').slice(0, UPLOAD_FILENAME_MAX);
         try {
           const { item, created } = await requireScope(request).intake().submitFile(part.file, filename, part.mimetype || null);
-          return reply.status(created ? 201 : 200).send({ item: toItemView(item), created });
+          return reply.status(created ? 201 : 200).send({ item: toItemApiView(item), created });
         } catch (e) {
           if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) throw new VigilError('VIGIL_BLOB_TOO_LARGE', `The file is larger than the limit of ${uploadMaxBytes} bytes; nothing was stored.`);
           throw e;
@@ -186,7 +187,7 @@ export function intakeRoutes(uploadMaxBytes: number): FastifyPluginAsyncTypebox 
         const limit = request.query.limit ?? 100;
         const rows = await repo.listItems({ ...request.query, limit: limit + 1 });
         const page = rows.slice(0, limit);
-        return { items: page.map(toItemView), total: await repo.countItems(), nextBefore: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+        return { items: page.map(toItemApiView), total: await repo.countItems(), nextBefore: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
       },
     );
 
@@ -208,7 +209,7 @@ export function intakeRoutes(uploadMaxBytes: number): FastifyPluginAsyncTypebox 
         const captures = await repo.capturesOf(item.id);
         const shots = await repo.screenshotsOf(captures.map((c) => c.id));
         const children = await repo.listItems({ parentItemId: item.id, limit: 1000 });
-        return { item: toItemView(item), captures: captures.map((c) => toCaptureView(c, shots)), children: children.length };
+        return { item: toItemApiView(item), captures: captures.map((c) => toCaptureView(c, shots)), children: children.length };
       },
     );
 
@@ -218,7 +219,7 @@ export function intakeRoutes(uploadMaxBytes: number): FastifyPluginAsyncTypebox 
         config: { auth: { permission: 'item.write' } },
         schema: { tags: ['intake'], summary: 'Capture the item again; earlier captures are kept', params: ItemParams, response: { 202: Type.Ref('Item'), ...errorResponses(400, 401, 403, 404) } },
       },
-      async (request, reply) => reply.status(202).send(toItemView(await requireScope(request).intake().recapture(request.params.itemId))),
+      async (request, reply) => reply.status(202).send(toItemApiView(await requireScope(request).intake().recapture(request.params.itemId))),
     );
 
     app.get(

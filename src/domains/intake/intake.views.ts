@@ -9,6 +9,14 @@ export function toItemView(i: Item) {
   return { id: i.id, kind: i.kind, url: i.url, submittedUrl: i.submittedUrl, host: i.host, platform: i.platform, origin: i.origin, parentItemId: i.parentItemId, sourceId: i.sourceId, state: i.state, captureCount: i.captureCount, lastCapturedAt: i.lastCapturedAt, lastError: i.lastError, createdAt: i.createdAt };
 }
 
+/**
+ * The item as the API shows it: the evidence view plus its triage priority. Priority changes as
+ * banks change, so it stays out of evidence manifests (which use `toItemView`).
+ */
+export function toItemApiView(i: Item) {
+  return { ...toItemView(i), priority: i.priority };
+}
+
 export function toCaptureView(c: Capture, shots: StoredScreenshot[]) {
   return {
     id: c.id,

@@ -3523,6 +3523,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/items/{itemId}/matches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bank matches of one item, newest first, with the entry labels and provenance as matched */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            matches: components["schemas"]["Match"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3641,6 +3718,8 @@ export interface components {
             lastError: string | null;
             /** @description Epoch milliseconds */
             createdAt: number;
+            /** @description Raised by bank matches (0 to 100); higher is reviewed first */
+            priority: number;
         };
         Capture: {
             /** @description UUIDv7 */
@@ -3792,6 +3871,43 @@ export interface components {
             active: boolean;
             /** @description Epoch milliseconds */
             updatedAt: number;
+        };
+        Match: {
+            /** @description UUIDv7 */
+            id: string;
+            /** @description UUIDv7 */
+            itemId: string;
+            /** @description UUIDv7 */
+            captureId: string;
+            /** @description UUIDv7 */
+            entryId: string;
+            /** @description UUIDv7 */
+            bankId: string;
+            /** @description UUIDv7 */
+            bankAgencyId: string;
+            signalKind: "sha256" | "md5" | "pdq" | "vpdq" | "simhash" | "video_md5";
+            /** @description Hamming distance; 0 for exact kinds */
+            distance: number;
+            /** @description A hit on a negative bank, or any hit of a capture that also hit one: kept for the record, no priority */
+            suppressed: boolean;
+            dihedral: "orig" | "rot90" | "rot180" | "rot270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1" | null;
+            labels: {
+                outlet: string | null;
+                group: string | null;
+                ideology: string | null;
+                tier: "threat_to_life" | "crisis" | "designated_entity" | "promotional" | null;
+                contentType: string | null;
+            };
+            provenance: {
+                source: string;
+                externalId: string | null;
+                importer: string | null;
+                addedBy: string | null;
+                /** @description Epoch milliseconds */
+                addedAt: number;
+            };
+            /** @description Epoch milliseconds */
+            createdAt: number;
         };
     };
     responses: never;
