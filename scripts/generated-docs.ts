@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ERROR_CATALOG } from '../src/errors/error-catalog.ts';
+import { ERROR_CATALOG, OUTCOME_CODES } from '../src/errors/error-catalog.ts';
 import { loadConfig } from '../src/app/config.ts';
 import { openRuntime } from '../src/app/runtime.ts';
 import { buildServer } from '../src/app/server.ts';
@@ -39,6 +39,14 @@ export function renderErrors(): string {
     '| Code | HTTP status | Default message |',
     '|---|---|---|',
     ...rows,
+    '',
+    '## Outcome codes',
+    '',
+    'Not HTTP answers: recorded on data, as a failed capture’s `errorCode` or a bulk list line’s `code`.',
+    '',
+    '| Code | Meaning |',
+    '|---|---|',
+    ...Object.entries(OUTCOME_CODES).map(([code, meaning]) => `| \`${code}\` | ${meaning} |`),
     '',
   ].join('\n');
 }

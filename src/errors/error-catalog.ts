@@ -1,3 +1,7 @@
+import type { FetchErrorCode } from '../adapters/fetch/safe-fetch.ts';
+import type { BulkErrorCode } from '../domains/intake/bulk-list.ts';
+import type { UrlErrorCode } from '../domains/intake/url.model.ts';
+
 /**
  * Every error Vigil returns, by stable code. Clients branch on the code; the message is for people.
  * `docs/errors.md` is generated from this table (npm run docs), and a test keeps it current.
@@ -60,3 +64,32 @@ export const ERROR_CATALOG = {
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+
+/**
+ * Codes that are not HTTP answers but outcomes recorded on data: a failed capture's `errorCode`, a
+ * bulk list's per-line `code`. Typed over the adapters' own code unions, so a new code cannot go
+ * undocumented.
+ */
+export const OUTCOME_CODES: Record<FetchErrorCode | BulkErrorCode | UrlErrorCode | 'VIGIL_ITEM_DUPLICATE', string> = {
+  VIGIL_FETCH_FORBIDDEN_ADDRESS: 'The host is, resolves to, or redirects to a private, loopback, link-local, multicast or reserved address.',
+  VIGIL_FETCH_BAD_URL: 'The URL cannot be fetched as given (malformed, credentials, zone id).',
+  VIGIL_FETCH_UNSUPPORTED_SCHEME: 'Only http and https are fetched.',
+  VIGIL_FETCH_TOO_MANY_REDIRECTS: 'More redirects than FETCH_MAX_REDIRECTS, or a loop.',
+  VIGIL_FETCH_TOO_LARGE: 'The body is larger than FETCH_MAX_BYTES.',
+  VIGIL_FETCH_DECOMPRESSION_BOMB: 'The decoded body passed FETCH_MAX_DECOMPRESSED_BYTES or the compression-ratio limit.',
+  VIGIL_FETCH_TIMEOUT: 'The server was too slow: total time or time without a byte.',
+  VIGIL_FETCH_TLS: 'The TLS certificate was refused (expired, self-signed, wrong host) or the handshake failed.',
+  VIGIL_FETCH_DNS: 'The host name does not resolve.',
+  VIGIL_FETCH_CONNECTION: 'The connection was refused, reset or closed early, or the server answered with an error.',
+  VIGIL_FETCH_ONION_NEEDS_PROXY: 'A .onion URL needs VIGIL_SOCKS_PROXY.',
+  VIGIL_FETCH_PROXY: 'The SOCKS5 proxy could not be reached or could not reach the target.',
+  VIGIL_BULK_ROW_INVALID: 'The line or row cannot be read (broken CSV quoting, no url value, not a string).',
+  VIGIL_BULK_LINE_TOO_LONG: 'The line is longer than BULK_MAX_LINE_LENGTH.',
+  VIGIL_BULK_TOO_MANY_LINES: 'The list has more than BULK_MAX_LINES entries; the rest was not read.',
+  VIGIL_URL_INVALID: 'The URL is malformed.',
+  VIGIL_URL_SCHEME_UNSUPPORTED: 'Only http and https URLs are taken in.',
+  VIGIL_URL_TOO_LONG: 'The URL is longer than URL_MAX_LENGTH.',
+  VIGIL_URL_CREDENTIALS: 'URLs with a user name or password are refused.',
+  VIGIL_ITEM_DUPLICATE: 'The agency already has this URL, or it appears earlier in the same list.',
+};
