@@ -2,8 +2,8 @@
  * The audit log, newest first. Filters live in the address (so a filtered view can be linked and the
  * Users screen can open one user's history); "Load more" pages backwards with the server's cursor.
  */
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { useSearchParams } from 'react-router';
+import type { ReactNode } from 'react';
+import { useFilteredPages } from '../filtered-pages';
 import { api, type AuditQuery } from '../api/client';
 import type { AuditView } from '../api/types';
 import { endOfLocalDay, startOfLocalDay } from '../format';
@@ -13,12 +13,6 @@ const PAGE_SIZE = 50;
 const FILTER_KEYS = ['action', 'from', 'to', 'userId', 'targetType', 'targetId'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 type Filters = Record<FilterKey, string>;
-
-function readFilters(params: URLSearchParams): Filters {
-  const out = {} as Filters;
-  for (const k of FILTER_KEYS) out[k] = params.get(k) ?? '';
-  return out;
-}
 
 function toQuery(f: Filters): Omit<AuditQuery, 'limit' | 'before'> {
   return {
@@ -33,79 +27,16 @@ function toQuery(f: Filters): Omit<AuditQuery, 'limit' | 'before'> {
 
 export function AuditScreen(): ReactNode {
   useTitle('Audit log');
-  const [params, setParams] = useSearchParams();
-  const applied = readFilters(params);
-  const appliedKey = FILTER_KEYS.map((k) => applied[k]).join('\u0000');
-  const [draft, setDraft] = useState<Filters>(applied);
-  const [events, setEvents] = useState<AuditView[]>([]);
-  const [nextBefore, setNextBefore] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const [reloadTick, setReloadTick] = useState(0);
-
-  // Keep the form in step with the address when it changes from outside (links, back button).
-  useEffect(() => {
-    setDraft(applied);
-    // appliedKey holds every filter value; `applied` itself is a new object on each render.
-  }, [appliedKey]);
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    setError(null);
-    api.listAudit({ ...toQuery(applied), limit: PAGE_SIZE }).then(
-      (page) => {
-        if (!live) return;
-        setEvents(page.events);
-        setNextBefore(page.nextBefore);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setEvents([]);
-        setNextBefore(null);
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [appliedKey, reloadTick]);
-
-  const loadMore = async (): Promise<void> => {
-    if (nextBefore === null) return;
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.listAudit({ ...toQuery(applied), limit: PAGE_SIZE, before: nextBefore });
-      setEvents((prev) => [...prev, ...page.events]);
-      setNextBefore(page.nextBefore);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  };
-
-  const apply = (e: FormEvent<HTMLFormElement>): void => {
-    e.preventDefault();
-    const next = new URLSearchParams();
-    for (const k of FILTER_KEYS) if (draft[k].trim()) next.set(k, draft[k].trim());
-    if (next.toString() === params.toString()) setReloadTick((t) => t + 1);
-    else setParams(next);
-  };
-
-  const clear = (): void => {
-    setParams(new URLSearchParams());
-  };
+  const { applied, draft, setDraft, rows: events, nextBefore, error, loading, loadMore, apply, clear, hasFilters } = useFilteredPages(FILTER_KEYS, async (f: Filters, before?: string) => {
+    const page = await api.listAudit({ ...toQuery(f), limit: PAGE_SIZE, ...(before ? { before } : {}) });
+    return { rows: page.events as AuditView[], nextBefore: page.nextBefore };
+  });
 
   const field = (k: FilterKey) => ({
     value: draft[k],
     onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value }),
   });
 
-  const hasFilters = FILTER_KEYS.some((k) => applied[k]);
 
   return (
     <section aria-labelledby="audit-title">

@@ -4,8 +4,9 @@
  * with the server's cursor. Captured URLs are shown as text, never as links: following one would
  * visit the site from the analyst's own browser.
  */
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import { useFilteredPages } from '../filtered-pages';
 import { api, type ItemQuery } from '../api/client';
 import { ITEM_ORIGINS, ITEM_STATES, type ItemOrigin, type ItemState, type ItemView } from '../api/types';
 import { ErrorBanner, ItemStateBadge, Time, useTitle } from '../ui';
@@ -14,12 +15,6 @@ const PAGE_SIZE = 100;
 const FILTER_KEYS = ['state', 'origin', 'host', 'parentItemId', 'sourceId'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 type Filters = Record<FilterKey, string>;
-
-function readFilters(params: URLSearchParams): Filters {
-  const out = {} as Filters;
-  for (const k of FILTER_KEYS) out[k] = params.get(k) ?? '';
-  return out;
-}
 
 function toQuery(f: Filters): Omit<ItemQuery, 'limit' | 'before'> {
   return {
@@ -33,70 +28,10 @@ function toQuery(f: Filters): Omit<ItemQuery, 'limit' | 'before'> {
 
 export function ItemsScreen(): ReactNode {
   useTitle('Items');
-  const [params, setParams] = useSearchParams();
-  const applied = readFilters(params);
-  const appliedKey = FILTER_KEYS.map((k) => applied[k]).join('\u0000');
-  const [draft, setDraft] = useState<Filters>(applied);
-  const [items, setItems] = useState<ItemView[]>([]);
-  const [total, setTotal] = useState<number | null>(null);
-  const [nextBefore, setNextBefore] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const [reloadTick, setReloadTick] = useState(0);
-
-  // Keep the form in step with the address when it changes from outside (links, back button).
-  useEffect(() => {
-    setDraft(applied);
-  }, [appliedKey]);
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    setError(null);
-    api.listItems({ ...toQuery(applied), limit: PAGE_SIZE }).then(
-      (page) => {
-        if (!live) return;
-        setItems(page.items);
-        setTotal(page.total);
-        setNextBefore(page.nextBefore);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setItems([]);
-        setNextBefore(null);
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [appliedKey, reloadTick]);
-
-  const loadMore = async (): Promise<void> => {
-    if (nextBefore === null) return;
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.listItems({ ...toQuery(applied), limit: PAGE_SIZE, before: nextBefore });
-      setItems((prev) => [...prev, ...page.items]);
-      setTotal(page.total);
-      setNextBefore(page.nextBefore);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  };
-
-  const apply = (e: FormEvent<HTMLFormElement>): void => {
-    e.preventDefault();
-    const next = new URLSearchParams();
-    for (const k of FILTER_KEYS) if (draft[k].trim()) next.set(k, draft[k].trim());
-    if (next.toString() === params.toString()) setReloadTick((t) => t + 1);
-    else setParams(next);
-  };
+  const { params, applied, draft, setDraft, rows: items, total, nextBefore, error, loading, loadMore, apply, clear, hasFilters } = useFilteredPages(FILTER_KEYS, async (f: Filters, before?: string) => {
+    const page = await api.listItems({ ...toQuery(f), limit: PAGE_SIZE, ...(before ? { before } : {}) });
+    return { rows: page.items as ItemView[], nextBefore: page.nextBefore, total: page.total };
+  });
 
   const without = (key: FilterKey): string => {
     const next = new URLSearchParams(params);
@@ -105,7 +40,6 @@ export function ItemsScreen(): ReactNode {
     return s ? `/items?${s}` : '/items';
   };
 
-  const hasFilters = FILTER_KEYS.some((k) => applied[k]);
 
   return (
     <section aria-labelledby="items-title">
@@ -148,7 +82,7 @@ export function ItemsScreen(): ReactNode {
             Apply filters
           </button>
           {hasFilters ? (
-            <button type="button" className="button" onClick={() => setParams(new URLSearchParams())}>
+            <button type="button" className="button" onClick={clear}>
               Clear
             </button>
           ) : null}
