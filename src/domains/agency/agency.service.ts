@@ -8,6 +8,7 @@ import type { AgencyRepository } from './agency.repository.ts';
 export function createAgencyService(deps: { agencies: AgencyRepository; audit: AuditLog; clock: Clock; ids: Ids }) {
   return {
     list: () => deps.agencies.list(),
+    get: (agencyId: string) => deps.agencies.get(agencyId),
     async create(input: { name: string; kind: AgencyKind; operator?: boolean }): Promise<Agency> {
       const name = input.name.trim();
       if (await deps.agencies.findByName(name)) throw new VigilError('VIGIL_AGENCY_NAME_TAKEN', `An agency named "${name}" already exists.`);

@@ -12,11 +12,11 @@ const Roles = Type.Array(Role, { maxItems: ROLES.length, uniqueItems: true });
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH });
 const UserParams = Type.Object({ userId: Uuid });
 
-/** Your own agency's users; another agency's only for the instance operator. */
-function usersFor(request: FastifyRequest, agencyId: string | undefined) {
+/** Your own agency's users; another (existing) agency's only for the instance operator. */
+async function usersFor(request: FastifyRequest, agencyId: string | undefined) {
   const scope = requireScope(request);
   if (!agencyId || agencyId === scope.agencyId) return scope.users();
-  if (!scope.principal.permissions.has('instance.manage')) throw new VigilError('VIGIL_NOT_FOUND', `No agency ${agencyId}.`);
+  if (!scope.principal.permissions.has('instance.manage') || !(await scope.agencies().get(agencyId))) throw new VigilError('VIGIL_NOT_FOUND', `No agency ${agencyId}.`);
   return scope.usersOf(agencyId);
 }
 
@@ -33,12 +33,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const svc = usersFor(request, request.query.agencyId);
-      if (request.query.agencyId && request.query.agencyId !== requireScope(request).agencyId) {
-        const exists = await requireScope(request).agencies().list();
-        if (!exists.some((a) => a.id === request.query.agencyId)) throw new VigilError('VIGIL_NOT_FOUND', `No agency ${request.query.agencyId}.`);
-      }
-      return { users: (await svc.list()).map(toUserView) };
+      return { users: (await (await usersFor(request, request.query.agencyId)).list()).map(toUserView) };
     },
   );
 
@@ -64,11 +59,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { agencyId, ...input } = request.body;
-      if (agencyId && agencyId !== requireScope(request).agencyId) {
-        const agencies = requireScope(request).principal.permissions.has('instance.manage') ? await requireScope(request).agencies().list() : [];
-        if (!agencies.some((a) => a.id === agencyId)) throw new VigilError('VIGIL_NOT_FOUND', `No agency ${agencyId}.`);
-      }
-      const user = await usersFor(request, agencyId).create(input);
+      const user = await (await usersFor(request, agencyId)).create(input);
       return reply.status(201).send(toUserView(user));
     },
   );
