@@ -135,6 +135,7 @@ export function createPlatform(deps: PlatformDeps) {
     const audit = auditFor(ctx);
     const custodyRepo = createCustodyRepository(db, deps.dialect, agencyId);
     const custodyLog = createCustodyLog({ custody: custodyRepo, clock, ids, sha256 }, ctx.actor);
+    const custody = () => createCustodyService({ custody: custodyRepo, clock, ids, sha256, signer: instanceSigner, timestamper });
     const blobs = () => createBlobService({ store, blobs: createBlobRepository(db, agencyId), audit, clock, maxBytes: config.maxBlobBytes });
     const intake = () =>
       createIntakeService({ items: createIntakeRepository(db, agencyId), blobs: blobs(), queue, audit, custody: custodyLog, clock, ids, actor: { userId: ctx.userId, label: ctx.actor } });
@@ -165,7 +166,7 @@ export function createPlatform(deps: PlatformDeps) {
       agencyId,
       audit,
       custodyLog,
-      custody: () => createCustodyService({ custody: custodyRepo, clock, ids, sha256, signer: instanceSigner, timestamper }),
+      custody,
       evidence: async () => {
         const agency = await agencies.get(agencyId);
         if (!agency) throw new Error(`agency ${agencyId} vanished`);
@@ -173,7 +174,7 @@ export function createPlatform(deps: PlatformDeps) {
           agency,
           items: createIntakeRepository(db, agencyId),
           custodyRepo,
-          custody: createCustodyService({ custody: custodyRepo, clock, ids, sha256, signer: instanceSigner, timestamper }),
+          custody: custody(),
           custodyLog,
           store,
           signer: instanceSigner(),
