@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
 import type { Dialect } from '../src/adapters/db/database.ts';
 import { loadConfig, type Config } from '../src/app/config.ts';
 import { createPlatform, type Platform } from '../src/app/platform.ts';
@@ -110,7 +111,13 @@ export async function createTestApp(dialect: Dialect, overrides: Record<string, 
 
 /** Every row of every table except the append-only logs, for "nothing changed" assertions. */
 export async function snapshot(t: TestApp, except: string[] = ['audit_event', 'session']): Promise<Record<string, unknown[]>> {
-  const tables = (await t.db.db.introspection.getTables()).map((x) => x.name).filter((n) => !except.includes(n)).sort();
+  // Only this test's own tables: on PostgreSQL, introspection lists every schema of the shared
+  // database, and another test file may drop its schema in between.
+  const names =
+    t.platform.dialect === 'postgres'
+      ? (await sql<{ table_name: string }>`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`.execute(t.db.db)).rows.map((r) => r.table_name)
+      : (await t.db.db.introspection.getTables()).map((x) => x.name);
+  const tables = names.filter((n) => !except.includes(n)).sort();
   const out: Record<string, unknown[]> = {};
   for (const name of tables) {
     // last_used_at moves on every authenticated token call; it is bookkeeping, not data.

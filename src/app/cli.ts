@@ -6,11 +6,15 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { ConfigError, loadConfig, type Config } from './config.ts';
-import { ensureFirstAdmin, openRuntime, type Runtime } from './runtime.ts';
+import { registerHashCommands } from './cli-hash.ts';
+import { registerReviewCommands } from './cli-review.ts';
+import { registerOutletCommands } from './cli-outlet.ts';
+import { registerBankCommands } from './cli-bank.ts';
+import { agencyActor, cliActor, EXIT_FAILED, EXIT_OK, EXIT_USAGE, findAgency, out, parseList, UsageError, withRuntime } from './cli-common.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { ensureFirstAdmin } from './runtime.ts';
 import { isVigilError } from '../errors/vigil-error.ts';
-import { isAgencyKind, AGENCY_KINDS, type Agency } from '../domains/agency/agency.model.ts';
+import { isAgencyKind, AGENCY_KINDS } from '../domains/agency/agency.model.ts';
 import { isRole, ROLES, isPermission, PERMISSIONS, type Role, type Permission, permissionsOf } from '../domains/auth/auth.model.ts';
 import { normaliseEmail } from '../domains/auth/user.model.ts';
 import { createUserRepository } from '../domains/auth/user.repository.ts';
@@ -25,41 +29,12 @@ import type { CustodyVerification } from '../domains/custody/custody.service.ts'
 import { startWorkerProcess } from './worker.ts';
 import { randomBytes } from 'node:crypto';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-const cliActor = () => `cli:${userInfo().username}`;
-
-function out(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-}
-
-async function withRuntime<T>(fn: (rt: Runtime, config: Config) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
-  const config = loadConfig();
-  const rt = await openRuntime(config, options);
-  try {
-    return await fn(rt, config);
-  } finally {
-    await rt.close();
-  }
-}
-
-async function findAgency(rt: Runtime, ref: string): Promise<Agency> {
-  const a = (await rt.platform.agencies.get(ref)) ?? (await rt.platform.agencies.findByName(ref));
-  if (!a) throw new UsageError(`no agency with id or name "${ref}" (see vigil agency list)`);
-  return a;
-}
-
-function parseList<T extends string>(raw: string, allowed: readonly T[], what: string, is: (v: string) => v is T): T[] {
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = items.filter((i) => !is(i));
-  if (bad.length) throw new UsageError(`unknown ${what}: ${bad.join(', ')} (allowed: ${allowed.join(', ')})`);
-  return items as T[];
+/** Command groups that live in their own `cli-*.ts` files. */
+function registerCommandGroups(program: Command): void {
+  registerHashCommands(program);
+  registerReviewCommands(program);
+  registerOutletCommands(program);
+  registerBankCommands(program);
 }
 
 function readPasswordFromStdin(): string {
@@ -278,8 +253,6 @@ export function buildCli(): Command {
       }),
     );
 
-  const agencyActor = (rt: Runtime, agencyId: string) => rt.platform.agencyServices(agencyId, { agencyId, userId: null, actor: cliActor(), clientIp: null, requestId: null });
-
   const intake = program.command('intake').description('Take items in: URLs and bulk lists');
   intake
     .command('url')
@@ -428,6 +401,7 @@ export function buildCli(): Command {
       }),
     );
 
+  registerCommandGroups(program);
   return program;
 }
 

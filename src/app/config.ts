@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { EXPOSURE_DAILY_LIMIT_DEFAULT, UNDO_WINDOW_MS } from '../domains/review/review.model.ts';
 
 export interface ConfigVariable {
   name: string;
@@ -39,6 +40,10 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'VIGIL_ADMIN_EMAIL', default: 'admin@vigil.local', description: 'E-mail of the first admin, created at first start.' },
   { name: 'VIGIL_ADMIN_PASSWORD', default: '(generated, printed once)', description: 'Password of the first admin; only read when the first admin is created.' },
   { name: 'VIGIL_OPERATOR_AGENCY', default: 'Instance operator', description: 'Name of the agency that runs the instance, created at first start.' },
+  { name: 'VIGIL_SMTP_URL', default: '(none)', description: 'SMTP server for e-mail to providers, as smtp://user:pass@host:587 or smtps://host:465. Without it the e-mail channel is not used.' },
+  { name: 'VIGIL_MAIL_FROM', default: 'vigil@localhost', description: 'Sender address of e-mail to providers.' },
+  { name: 'VIGIL_REVIEW_UNDO_SECONDS', default: '60', description: 'How long a review decision stays a draft that its reviewer can undo before it publishes (0 to 3600).' },
+  { name: 'VIGIL_EXPOSURE_DAILY_LIMIT', default: '100', description: 'Content reveals per reviewer per UTC day after which Vigil warns the reviewer and shows it to their admins.' },
 ];
 
 export interface Config {
@@ -66,6 +71,10 @@ export interface Config {
   adminEmail: string;
   adminPassword: string | null;
   operatorAgency: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  reviewUndoMs: number;
+  exposureDailyLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +135,12 @@ function cidrs(raw: string | undefined): string[] {
   return list;
 }
 
+function smtpUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (!/^smtps?:\/\/[^/\s]+/.test(raw)) throw new ConfigError('VIGIL_SMTP_URL must look like smtp://host:port or smtps://host:port');
+  return raw;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Source = process.env): Config {
@@ -164,5 +179,9 @@ export function loadConfig(env: Source = process.env): Config {
     adminEmail: src.VIGIL_ADMIN_EMAIL || 'admin@vigil.local',
     adminPassword: src.VIGIL_ADMIN_PASSWORD || null,
     operatorAgency: src.VIGIL_OPERATOR_AGENCY || 'Instance operator',
+    smtpUrl: smtpUrl(src.VIGIL_SMTP_URL),
+    mailFrom: src.VIGIL_MAIL_FROM || 'vigil@localhost',
+    reviewUndoMs: int(src, 'VIGIL_REVIEW_UNDO_SECONDS', UNDO_WINDOW_MS / 1000, 0, 3600) * 1000,
+    exposureDailyLimit: int(src, 'VIGIL_EXPOSURE_DAILY_LIMIT', EXPOSURE_DAILY_LIMIT_DEFAULT, 1, 1_000_000),
   };
 }

@@ -101,6 +101,16 @@ export function buildJobRegistry(platform: Platform) {
         return { kind: 'done', result: { signed } };
       },
     ],
+    [
+      'dispatch.send',
+      async (payload, ctx): Promise<JobOutcome> => {
+        const r = await systemServices(platform, ctx, 'system:dispatch').dispatches().send(payload.dispatchId, ctx.signal);
+        if (r.next === 'skipped') return { kind: 'skipped', reason: r.reason };
+        // The dispatch keeps its own schedule (DISPATCH_BACKOFF_MS), not the queue's default backoff.
+        if (r.next === 'retry') return { kind: 'retry', reason: r.reason, ...(r.delayMs !== undefined ? { delayMs: r.delayMs } : {}) };
+        return { kind: 'done', result: { state: r.reason } };
+      },
+    ],
   ]);
   return { registry, close: async () => renderer?.close() };
 }

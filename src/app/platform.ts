@@ -34,11 +34,26 @@ import { createSourceService } from '../domains/intake/source.service.ts';
 import { createEvidenceService } from '../domains/evidence/evidence.service.ts';
 import { createBankFeed, createBankRepository } from '../domains/bank/bank.repository.ts';
 import { createBankService } from '../domains/bank/bank.service.ts';
+import { createExchangeRepository } from '../domains/exchange/exchange.repository.ts';
+import { createExchangeService } from '../domains/exchange/exchange.service.ts';
 import type { BankRepository } from '../domains/bank/bank.repository.ts';
 import { MatchIndex } from '../domains/matching/match-index.ts';
 import { createMatchRepository } from '../domains/matching/match.repository.ts';
-import { createMatchService, type ImageHasher } from '../domains/matching/match.service.ts';
+import { createMatchService, type ImageHasher, type VideoHasher } from '../domains/matching/match.service.ts';
 import { hashImagePdqDihedral, ImageDecodeError } from '../adapters/media/image-decode.ts';
+import { hashVideoBytes } from '../adapters/media/vpdq-hasher.ts';
+import { VideoDecodeError } from '../adapters/media/video-frames.ts';
+import { createReviewRepository } from '../domains/review/review.repository.ts';
+import { createReviewService, type OutletLookup } from '../domains/review/review.service.ts';
+import { createOutletRepository } from '../domains/outlet/outlet.repository.ts';
+import { collectItemFacts, createOutletService } from '../domains/outlet/outlet.service.ts';
+import { createProviderRepository } from '../domains/provider/provider.repository.ts';
+import { createProviderService } from '../domains/provider/provider.service.ts';
+import { createDispatchRepository, createPortalRepository } from '../domains/dispatch/dispatch.repository.ts';
+import { createDispatchService, createPortalService } from '../domains/dispatch/dispatch.service.ts';
+import { DISPATCH_MAX_ATTEMPTS } from '../domains/dispatch/dispatch.model.ts';
+import { createWebhookSender } from '../adapters/webhook/webhook-sender.ts';
+import { createSmtpMailer } from '../adapters/mail/smtp-mailer.ts';
 import { createHash } from 'node:crypto';
 import type { Config } from './config.ts';
 import { SOFTWARE } from './version.ts';
@@ -60,6 +75,18 @@ const imageHasher: ImageHasher = {
       return await hashImagePdqDihedral(bytes);
     } catch (e) {
       if (e instanceof ImageDecodeError) return null;
+      throw e;
+    }
+  },
+};
+
+/** Video hashing for matching: an undecodable or over-limit video has no vPDQ; a missing ffmpeg is an error (the job retries). */
+const videoHasher: VideoHasher = {
+  async vpdq(bytes) {
+    try {
+      return await hashVideoBytes(bytes);
+    } catch (e) {
+      if (e instanceof VideoDecodeError && e.code !== 'VIGIL_FFMPEG_MISSING') return null;
       throw e;
     }
   },
@@ -99,6 +126,9 @@ export function createPlatform(deps: PlatformDeps) {
   const store = new FileBlobStore(deps.blobRoot);
   const queue = new JobQueue({ db, dialect: deps.dialect, clock, ids });
   const fetcher = createSafeFetcher({ allow: config.fetchAllow, socksProxy: config.socksProxy, proxyAll: config.proxyAll, userAgent: SOFTWARE, clock });
+  // Webhook URLs come from the registry, typed by people: the same address policy as fetching.
+  const webhookSender = createWebhookSender({ allow: config.fetchAllow });
+  const mailer = config.smtpUrl ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom }) : null;
   const sha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
   let signer: InstanceSigner | null = null;
   // The instance key is read (or made, at first use) only by processes that sign or verify.
@@ -124,6 +154,13 @@ export function createPlatform(deps: PlatformDeps) {
    * sees them at once; writes by other processes are seen within MATCH_INDEX_SYNC_MS.
    */
   const matchIndex = new MatchIndex({ feed: bankFeed, newId: () => ids.next() });
+  /** The instance's outlet registry, as review attributions name it. */
+  const outlets: OutletLookup = {
+    async get(id) {
+      const o = await createOutletRepository(db).get(id);
+      return o ? { id: o.id, name: o.name } : null;
+    },
+  };
   const bankRepositoryOf = (agencyId: string) => notifyingBankRepository(createBankRepository(db, agencyId), () => matchIndex.markStale());
 
   function actorOf(p: Principal): string {
@@ -158,10 +195,56 @@ export function createPlatform(deps: PlatformDeps) {
         recordHit: (entryId, itemId) => banks().recordHit(entryId, itemId),
         items: createIntakeRepository(db, agencyId),
         images: imageHasher,
+        videos: videoHasher,
         audit,
         clock,
         ids,
       });
+    const dispatches = () =>
+      createDispatchService({
+        dispatches: createDispatchRepository(db, agencyId),
+        providers: createProviderRepository(db),
+        // One job per dispatch; its attempts follow DISPATCH_BACKOFF_MS, with room for workers that die mid-attempt.
+        enqueueSend: async (dispatchId) => void (await queue.enqueue('dispatch.send', { dispatchId }, { agencyId, idempotencyKey: `dispatch.send:${dispatchId}`, maxAttempts: DISPATCH_MAX_ATTEMPTS * 2 })),
+        webhook: webhookSender,
+        mail: mailer,
+        openBlob: async (hex) => (await blobs().open(hex)).stream,
+        agencyId,
+        agencyName: async () => (await agencies.get(agencyId))?.name ?? agencyId,
+        audit,
+        clock,
+        ids,
+        actor: { userId: ctx.userId, label: ctx.actor },
+        userAgent: SOFTWARE,
+      });
+    const review = () =>
+      createReviewService({
+        reviews: createReviewRepository(db, agencyId),
+        items: createIntakeRepository(db, agencyId),
+        matches: createMatchRepository(db, agencyId),
+        agencyKind: async () => {
+          const agency = await agencies.get(agencyId);
+          if (!agency) throw new Error(`agency ${agencyId} vanished`);
+          return agency.kind;
+        },
+        outlets,
+        audit,
+        clock,
+        ids,
+        actor: { userId: ctx.userId, label: ctx.actor },
+        settings: { undoWindowMs: config.reviewUndoMs, exposureDailyLimit: config.exposureDailyLimit },
+      });
+    // Every matched capture's item joins or opens a review case (DESIGN flow step 4).
+    const matchThenAssign = () => {
+      const matcher = matching();
+      return {
+        async fingerprintAndMatch(...args: Parameters<typeof matcher.fingerprintAndMatch>) {
+          const outcome = await matcher.fingerprintAndMatch(...args);
+          await review().assignItem(args[0].itemId);
+          return outcome;
+        },
+      };
+    };
     return {
       agencyId,
       audit,
@@ -200,7 +283,7 @@ export function createPlatform(deps: PlatformDeps) {
           ids,
           software: SOFTWARE,
           screenshots: config.screenshots,
-          matcher: matching(),
+          matcher: matchThenAssign(),
         }),
       sources: () => createSourceService({ sources: createSourceRepository(db, agencyId), intake: intake(), fetcher, audit, clock, ids }),
       items: () => createIntakeRepository(db, agencyId),
@@ -210,7 +293,46 @@ export function createPlatform(deps: PlatformDeps) {
       auditLog: () => createAuditRepository(db, agencyId),
       banks,
       bankRepository: () => bankRepositoryOf(agencyId),
+      exchange: () => createExchangeService({ banks: banks(), imports: createExchangeRepository(db, agencyId), audit, clock, ids, actor: ctx.actor }),
       matching,
+      review,
+      dispatches,
+      /** The instance-wide provider registry, changed as this agency (provider.service.ts says why it is shared). */
+      providers: () =>
+        createProviderService({
+          providers: createProviderRepository(db),
+          agencies,
+          agencyId,
+          // Removal orders are not stored yet: no provider has final orders, so none is exposed.
+          finalOrderTimes: async () => [],
+          dispatch: dispatches(),
+          audit,
+          clock,
+          ids,
+          actor: { userId: ctx.userId, label: ctx.actor },
+        }),
+      /** Portal messages addressed to this agency (a provider agency). */
+      portal: () => createPortalService({ portal: createPortalRepository(db, agencyId), audit, clock }),
+      /** The instance-wide outlet registry, changed as this agency (outlet.service.ts says why it is shared). */
+      outlets: () =>
+        createOutletService({
+          outlets: createOutletRepository(db),
+          audit,
+          clock,
+          ids,
+          actor: { userId: ctx.userId, label: ctx.actor },
+          agencyKind: async () => (await agencies.get(agencyId))?.kind ?? null,
+          itemFacts: (itemId) =>
+            collectItemFacts(
+              {
+                items: createIntakeRepository(db, agencyId),
+                matchesOf: (id) => createMatchRepository(db, agencyId).matchesOf(id),
+                sourceUrl: async (id) => (await createSourceRepository(db, agencyId).get(id))?.url ?? null,
+                openBlob: (hex) => store.open(hex),
+              },
+              itemId,
+            ),
+        }),
     };
   }
 

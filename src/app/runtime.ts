@@ -13,6 +13,8 @@ import { uuidIds } from '../adapters/system/uuid-ids.ts';
 import type { Clock, Ids } from '../domains/ports.ts';
 import type { Config } from './config.ts';
 import { createPlatform, type Platform } from './platform.ts';
+import { createOutletRepository } from '../domains/outlet/outlet.repository.ts';
+import type { SeedReport } from '../domains/outlet/outlet.service.ts';
 
 export interface Runtime {
   handle: DatabaseHandle;
@@ -43,9 +45,16 @@ export interface FirstAdmin {
   agencyName: string;
 }
 
-/** On an empty instance: the operator agency and its first admin. Does nothing once an operator exists. */
+/**
+ * On an empty instance: the operator agency and its first admin. Does nothing once an operator
+ * exists, except seed an outlet registry that was never seeded (an instance set up before it existed).
+ */
 export async function ensureFirstAdmin(platform: Platform): Promise<FirstAdmin | null> {
-  if (await platform.agencies.findOperator()) return null;
+  const operator = await platform.agencies.findOperator();
+  if (operator) {
+    await ensureOutletSeed(platform, operator.id);
+    return null;
+  }
   const { config } = platform;
   const sys = platform.systemScope('system:setup', null);
   const agency = await sys.agencies().create({ name: config.operatorAgency, kind: 'authority', operator: true });
@@ -54,5 +63,16 @@ export async function ensureFirstAdmin(platform: Platform): Promise<FirstAdmin |
     .systemScope('system:setup', agency.id)
     .usersOf(agency.id)
     .create({ email: config.adminEmail, displayName: 'Administrator', password: config.adminPassword ?? generatedPassword ?? '', roles: ['admin', 'auditor'] });
+  await ensureOutletSeed(platform, agency.id);
   return { email: config.adminEmail, generatedPassword, agencyName: agency.name };
+}
+
+/**
+ * The seed outlets (outlet.seed.ts) in a registry that has none, audited in the operator agency's
+ * log. Once seeded the registry is people's to edit: outlets are archived, never deleted, so this
+ * runs once per instance; `vigil outlet seed` applies a newer seed on purpose.
+ */
+export async function ensureOutletSeed(platform: Platform, operatorAgencyId: string): Promise<SeedReport | null> {
+  if ((await createOutletRepository(platform.db).count()) > 0) return null;
+  return platform.agencyServices(operatorAgencyId, { agencyId: operatorAgencyId, userId: null, actor: 'system:setup', clientIp: null, requestId: null }).outlets().seed();
 }

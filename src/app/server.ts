@@ -33,7 +33,13 @@ import { intakeRoutes, ItemView, CaptureView } from '../domains/intake/intake.ro
 import { sourceRoutes, SourceView } from '../domains/intake/source.routes.ts';
 import { custodyRoutes, CustodyEventView } from '../domains/custody/custody.routes.ts';
 import { bankRoutes, BankEntryView, BankView } from '../domains/bank/bank.routes.ts';
+import { exchangeRoutes, ImportReportView } from '../domains/exchange/exchange.routes.ts';
 import { matchingRoutes, MatchView } from '../domains/matching/matching.routes.ts';
+import { hmaRoutes } from '../domains/hma/hma.routes.ts';
+import { outletRoutes, OutletSuggestionView, OutletView } from '../domains/outlet/outlet.routes.ts';
+import { CaseSummaryView, DecisionView, PriorityExplainedView, reviewRoutes } from '../domains/review/review.routes.ts';
+import { providerRoutes, ProviderView } from '../domains/provider/provider.routes.ts';
+import { dispatchRoutes, DispatchView, PortalMessageView } from '../domains/dispatch/dispatch.routes.ts';
 
 export const WEB_DIST = join(REPO_ROOT, 'web', 'dist');
 export { REPO_ROOT, VERSION };
@@ -50,6 +56,7 @@ export const LOG_REDACT_PATHS = [
   'res.headers["set-cookie"]',
   '*.password',
   '*.secret',
+  '*.webhookSecret',
   '*.token',
   '*.csrfToken',
 ];
@@ -133,7 +140,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   // Shared response shapes live at the root so every route plugin (and OpenAPI) can $ref them.
-  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView, ItemView, CaptureView, SourceView, CustodyEventView, BankView, BankEntryView, MatchView]) app.addSchema(schema);
+  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView, ItemView, CaptureView, SourceView, CustodyEventView, BankView, BankEntryView, ImportReportView, MatchView, PriorityExplainedView, DecisionView, CaseSummaryView, OutletView, OutletSuggestionView, ProviderView, DispatchView, PortalMessageView]) app.addSchema(schema);
 
   installAuth(app, platform);
 
@@ -176,10 +183,18 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       await api.register(sourceRoutes);
       await api.register(custodyRoutes);
       await api.register(bankRoutes);
+      await api.register(exchangeRoutes);
       await api.register(matchingRoutes);
+      await api.register(reviewRoutes);
+      await api.register(outletRoutes);
+      await api.register(providerRoutes);
+      await api.register(dispatchRoutes);
     },
     { prefix: '/api/v1' },
   );
+  // HMA 2.0-compatible routes at the root, so an HMA client's base URL is this origin; each
+  // prefix answers unknown paths with JSON rather than the web app's page.
+  await app.register(hmaRoutes(platform));
 
   if (spa) await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: 'index.html' });
 

@@ -1,6 +1,7 @@
 import type { FetchErrorCode } from '../adapters/fetch/safe-fetch.ts';
 import type { BulkErrorCode } from '../domains/intake/bulk-list.ts';
 import type { UrlErrorCode } from '../domains/intake/url.model.ts';
+import type { ExchangeOutcomeCode } from '../domains/exchange/exchange.model.ts';
 
 /**
  * Every error Vigil returns, by stable code. Clients branch on the code; the message is for people.
@@ -57,10 +58,60 @@ export const ERROR_CATALOG = {
   VIGIL_BANK_NAME_TAKEN: { status: 409, message: 'Your agency already has a bank with that name.' },
   VIGIL_BANK_READ_ONLY: { status: 403, message: 'The bank is shared with your agency read-only; only its owner can change it.' },
   VIGIL_BANK_SHARE_INVALID: { status: 400, message: 'A bank cannot be shared with the agency that owns it.' },
+  VIGIL_EXCHANGE_INVALID: { status: 400, message: 'The hash-list file cannot be read in the named format (binary, no usable header, not JSON, nested too deep, a bad checkpoint or option).' },
+  VIGIL_EXCHANGE_TOO_LARGE: { status: 413, message: 'The hash-list file has more bytes or rows than the exchange limits allow.' },
+
+  VIGIL_OUTLET_INVALID: { status: 400, message: 'The outlet\'s name, aliases, parent group, ideology or notes are not valid (empty, too long, too many, control characters, unknown ideology).' },
+  VIGIL_OUTLET_NAME_TAKEN: { status: 409, message: 'The registry already has an outlet with that name (compared without case, accents or punctuation).' },
+  VIGIL_OUTLET_CHANNEL_INVALID: { status: 400, message: 'The channel is not valid for its kind (unknown kind, malformed domain, onion address or account, too long), or the outlet has too many channels.' },
+  VIGIL_OUTLET_CHANNEL_TAKEN: { status: 409, message: 'The channel is already a known channel of an outlet; a channel belongs to one outlet.' },
+  VIGIL_OUTLET_READ_ONLY: { status: 403, message: 'Provider agencies read the outlet registry; only authorities and flaggers change it.' },
 
   VIGIL_BLOB_TOO_LARGE: { status: 413, message: 'The blob is larger than the byte limit.' },
   VIGIL_BLOB_EMPTY: { status: 400, message: 'The blob is empty.' },
   VIGIL_HASH_INVALID: { status: 400, message: 'The hash is not of the form sha256:<64 hex digits>.' },
+
+  VIGIL_IMAGE_EMPTY: { status: 400, message: 'The image is empty (0 bytes).' },
+  VIGIL_IMAGE_TOO_LARGE: { status: 413, message: 'The image is larger than MAX_IMAGE_BYTES or MAX_IMAGE_PIXELS.' },
+  VIGIL_IMAGE_UNSUPPORTED_FORMAT: { status: 400, message: 'The image format is not one PDQ hashing accepts (jpeg, png, webp, gif, tiff, heif, avif, jp2).' },
+  VIGIL_IMAGE_UNDECODABLE: { status: 400, message: 'The image is corrupt, truncated or not an image.' },
+  VIGIL_VIDEO_UNDECODABLE: { status: 400, message: 'The video is corrupt, truncated or unreadable.' },
+  VIGIL_VIDEO_TOO_LARGE: { status: 413, message: 'The video is larger than VIDEO_MAX_BYTES, or a frame larger than VIDEO_MAX_PIXELS_PER_FRAME.' },
+  VIGIL_VIDEO_TOO_LONG: { status: 413, message: 'The video is longer than VIDEO_MAX_DURATION_S or has more frames to hash than VIDEO_MAX_FRAMES_HASHED.' },
+  VIGIL_VIDEO_EMPTY: { status: 400, message: 'The video is empty, or no frame could be decoded.' },
+  VIGIL_VIDEO_NO_VIDEO_STREAM: { status: 400, message: 'The file has no video stream (audio only, a still image, or only cover art).' },
+  VIGIL_VIDEO_UNSUPPORTED_FORMAT: { status: 400, message: 'The container is not one vPDQ hashing accepts (e.g. an HLS playlist).' },
+  VIGIL_VIDEO_TIMEOUT: { status: 422, message: 'Decoding the video ran past VIDEO_DECODE_TIMEOUT_MS and was stopped.' },
+  VIGIL_FFMPEG_MISSING: { status: 503, message: 'ffmpeg or ffprobe cannot be run on this server, so videos cannot be hashed.' },
+
+  VIGIL_HMA_BAD_REQUEST: { status: 400, message: 'The HMA request is missing a part or has one HMA refuses (no file, two files, a list not of two hashes, a bad note, metadata or disable_until_ts).' },
+  VIGIL_HMA_SIGNAL_TYPE_UNKNOWN: { status: 400, message: 'The signal type is not one this server speaks (pdq, video_md5, vpdq), or not one of the content type\'s.' },
+  VIGIL_HMA_SIGNAL_INVALID: { status: 400, message: 'The signal is malformed for its type (pdq: 64 hex digits of an image with quality 50 or more; video_md5: 32 hex digits; vpdq: HMA\'s JSON list of frames).' },
+  VIGIL_HMA_CONTENT_TYPE_UNKNOWN: { status: 400, message: 'The content type is neither photo nor video (the multipart field name, the content_type parameter, or the fetched media type).' },
+  VIGIL_HMA_BANK_NAME_INVALID: { status: 400, message: 'HMA bank names match ^[A-Z_][A-Z0-9_]*$ and are at most 100 characters.' },
+  VIGIL_HMA_RATIO_UNSUPPORTED: { status: 400, message: 'A bank is on or off in Vigil: enabled_ratio must be 0.0 or 1.0.' },
+  VIGIL_HMA_BANK_NOT_FOUND: { status: 404, message: 'Your agency sees no bank of that HMA name.' },
+  VIGIL_HMA_BANK_EXISTS: { status: 403, message: 'A bank your agency sees already has that HMA name.' },
+  VIGIL_HMA_BANK_DELETE_REFUSED: { status: 409, message: 'Vigil never deletes a bank; disable it with PUT /c/bank/NAME {"enabled": false}.' },
+  VIGIL_HMA_CONTENT_NOT_FOUND: { status: 404, message: 'The bank holds no content of that id.' },
+  VIGIL_HMA_FETCH_FAILED: { status: 400, message: 'The URL could not be fetched (refused address, DNS, TLS, timeout, an error status); details.fetchCode says which.' },
+  VIGIL_HMA_CONTENT_TOO_LARGE: { status: 413, message: 'The fetched content is larger than HMA_FETCH_MAX_BYTES.' },
+
+  VIGIL_REVIEW_GROUNDS_REQUIRED: { status: 400, message: 'A terrorist_content verdict needs at least one TCO Art. 2(7) ground (a)–(e).' },
+  VIGIL_REVIEW_REASONS_REQUIRED: { status: 400, message: 'A decision needs its reasons in free text.' },
+  VIGIL_REVIEW_EXEMPT_PURPOSE_REQUIRED: { status: 400, message: 'An exempt verdict needs its TCO Art. 1(3) purpose.' },
+  VIGIL_REVIEW_UNDO_CLOSED: { status: 409, message: 'The undo window of the decision has closed; make a new decision instead.' },
+  VIGIL_REVIEW_OWN_DECISION: { status: 403, message: 'Four eyes: a removal order is approved or rejected by someone other than its reviewer.' },
+  VIGIL_REVIEW_NOT_AWAITING_APPROVAL: { status: 409, message: 'The decision is not awaiting approval.' },
+  VIGIL_REVIEW_ORDER_NOT_AUTHORITY: { status: 403, message: 'Only an agency of kind authority can propose a removal order.' },
+
+  VIGIL_PROVIDER_INVALID: { status: 400, message: 'The provider\'s name, domain patterns, contact point, languages, Member State, legal representative or portal agency are not valid.' },
+  VIGIL_PROVIDER_NAME_TAKEN: { status: 409, message: 'The registry already has a provider with that name (compared without case, accents or punctuation).' },
+  VIGIL_PROVIDER_PATTERN_TAKEN: { status: 409, message: 'A domain pattern already belongs to another provider; a pattern names one provider.' },
+  VIGIL_PROVIDER_READ_ONLY: { status: 403, message: 'Provider agencies read the provider registry; only authorities and flaggers change it.' },
+  VIGIL_PROVIDER_NO_CONTACT: { status: 409, message: 'The provider has no contact point Vigil can send to (webhook URL, e-mail with VIGIL_SMTP_URL set, or portal agency).' },
+  VIGIL_PROVIDER_NOTICE_NOT_AUTHORITY: { status: 403, message: 'Only an agency of kind authority issues removal orders, so only it sends the first-order notice.' },
+  VIGIL_PROVIDER_NOTICE_SENT: { status: 409, message: 'Your agency already sent this provider its first-order notice.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
@@ -71,7 +122,7 @@ export type ErrorCode = keyof typeof ERROR_CATALOG;
  * bulk list's per-line `code`. Typed over the adapters' own code unions, so a new code cannot go
  * undocumented.
  */
-export const OUTCOME_CODES: Record<FetchErrorCode | BulkErrorCode | UrlErrorCode | 'VIGIL_ITEM_DUPLICATE', string> = {
+export const OUTCOME_CODES: Record<FetchErrorCode | BulkErrorCode | UrlErrorCode | ExchangeOutcomeCode | 'VIGIL_ITEM_DUPLICATE', string> = {
   VIGIL_FETCH_FORBIDDEN_ADDRESS: 'The host is, resolves to, or redirects to a private, loopback, link-local, multicast or reserved address.',
   VIGIL_FETCH_BAD_URL: 'The URL cannot be fetched as given (malformed, credentials, zone id).',
   VIGIL_FETCH_UNSUPPORTED_SCHEME: 'Only http and https are fetched.',
@@ -92,4 +143,10 @@ export const OUTCOME_CODES: Record<FetchErrorCode | BulkErrorCode | UrlErrorCode
   VIGIL_URL_TOO_LONG: 'The URL is longer than URL_MAX_LENGTH.',
   VIGIL_URL_CREDENTIALS: 'URLs with a user name or password are refused.',
   VIGIL_ITEM_DUPLICATE: 'The agency already has this URL, or it appears earlier in the same list.',
+  VIGIL_EXCHANGE_ROW_INVALID: 'The hash-list row cannot be read (broken CSV quoting, wrong field count, a TCAP record or page of the wrong shape).',
+  VIGIL_EXCHANGE_LINE_TOO_LONG: 'The hash-list line is longer than EXCHANGE_MAX_LINE_LENGTH.',
+  VIGIL_EXCHANGE_UNSUPPORTED: 'Skipped: the row is a signal type or TCAP algorithm Vigil does not keep.',
+  VIGIL_EXCHANGE_OPINION_MISMATCH: 'Skipped: a te-csv row whose category is negative in a positive bank, or positive in a negative one.',
+  VIGIL_EXCHANGE_TOMBSTONE_UNKNOWN: 'Skipped: a tombstone (TCAP deleted: true) for a signal the bank does not hold.',
+  VIGIL_EXCHANGE_ALREADY_REMOVED: 'Skipped: a tombstone for an entry that is already disabled.',
 };

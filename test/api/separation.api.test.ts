@@ -9,6 +9,7 @@ import { createTestApp, snapshot, type Actor, type TestApp } from '../app.ts';
 import { DIALECTS } from '../databases.ts';
 import { ROLES, permissionsOf, type Role } from '../../src/domains/auth/auth.model.ts';
 import { describeAuth, type RouteAuth } from '../../src/app/http/route-auth.ts';
+import { hmaNameOf } from '../../src/domains/hma/hma.model.ts';
 
 interface Victim {
   agencyId: string;
@@ -21,18 +22,62 @@ interface Victim {
   sourceId: string;
   bankId: string;
   entryId: string;
+  /** The victim bank's name on the HMA-compatible routes. */
+  hmaBank: string;
+  /** The case the uploaded item is in, and a draft decision on it proposing a removal order. */
+  caseId: string;
+  decisionId: string;
   /** An agency the victim's bank is shared with. */
   partnerAgencyId: string;
+  /** An outlet the victim's analyst added to the instance-wide registry, and its channel. */
+  outletId: string;
+  channelId: string;
+  /** A provider in the instance-wide registry, whose portal agency is the partner, and the victim's first-order notice to it. */
+  providerId: string;
+  dispatchId: string;
 }
 
 interface Attempt {
   url: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A token-only route (the HMA-compatible ones): sent with an API token carrying all the actor's permissions. */
+  bearer?: true;
 }
+
+/** A PDQ hash the victim banks in the bank of that HMA name, which another agency looks up. */
+const victimPdq = (hmaBank: string) => createHash('sha256').update(`${hmaBank} pdq`).digest('hex');
+
+/** The HMA-compatible routes at the root, aimed at the victim's bank by its HMA name. */
+const HMA_ROUTES: Record<string, (v: Victim) => Attempt> = {
+  'GET /status': () => ({ url: '/status', bearer: true }),
+  'GET /site-map': () => ({ url: '/site-map', bearer: true }),
+  'GET /h/hash': () => ({ url: '/h/hash?url=http%3A%2F%2F10.255.255.1%2Fx.png', bearer: true }),
+  'POST /h/hash': () => ({ url: '/h/hash', ...multipart('intruder bytes', 'photo'), bearer: true }),
+  'GET /m/raw_lookup': (v) => ({ url: `/m/raw_lookup?signal_type=pdq&signal=${victimPdq(v.hmaBank)}&include_distance=true`, bearer: true }),
+  'GET /m/lookup': (v) => ({ url: `/m/lookup?signal_type=pdq&signal=${victimPdq(v.hmaBank)}&banks=${v.hmaBank}`, bearer: true }),
+  'POST /m/lookup': () => ({ url: '/m/lookup', ...multipart('intruder bytes', 'photo'), bearer: true }),
+  'POST /m/compare': () => ({ url: '/m/compare', body: { pdq: [PLANTED_PDQ, PLANTED_PDQ] }, bearer: true }),
+  'GET /m/index/status': () => ({ url: '/m/index/status', bearer: true }),
+  'GET /c/banks': () => ({ url: '/c/banks', bearer: true }),
+  'POST /c/banks': () => ({ url: '/c/banks', body: { name: 'INTRUDER_BANK' }, bearer: true }),
+  'GET /c/bank/:bank_name': (v) => ({ url: `/c/bank/${v.hmaBank}`, bearer: true }),
+  'PUT /c/bank/:bank_name': (v) => ({ url: `/c/bank/${v.hmaBank}`, body: { enabled: false }, bearer: true }),
+  'DELETE /c/bank/:bank_name': (v) => ({ url: `/c/bank/${v.hmaBank}`, bearer: true }),
+  'POST /c/bank/:bank_name/content': (v) => ({ url: `/c/bank/${v.hmaBank}/content?url=http%3A%2F%2F10.255.255.1%2Fx.png`, bearer: true }),
+  'POST /c/bank/:bank_name/signal': (v) => ({ url: `/c/bank/${v.hmaBank}/signal`, body: { pdq: PLANTED_PDQ }, bearer: true }),
+  'GET /c/bank/:bank_name/content/:content_id': (v) => ({ url: `/c/bank/${v.hmaBank}/content/1`, bearer: true }),
+  'PUT /c/bank/:bank_name/content/:content_id': (v) => ({ url: `/c/bank/${v.hmaBank}/content/1`, body: { disable_until_ts: 0 }, bearer: true }),
+  'DELETE /c/bank/:bank_name/content/:content_id': (v) => ({ url: `/c/bank/${v.hmaBank}/content/1`, bearer: true }),
+  'GET /c/signal_type': () => ({ url: '/c/signal_type', bearer: true }),
+  'GET /c/content_type': () => ({ url: '/c/content_type', bearer: true }),
+};
+/** HMA routes that answer from the caller's own banks (or none): another agency gets its own answer, never the victim's. */
+const HMA_OWN = new Set(['GET /status', 'GET /site-map', 'GET /h/hash', 'POST /h/hash', 'GET /m/raw_lookup', 'GET /m/lookup', 'POST /m/lookup', 'POST /m/compare', 'GET /m/index/status', 'GET /c/banks', 'POST /c/banks', 'GET /c/signal_type', 'GET /c/content_type']);
 
 /** How to aim each route at the victim agency's data. */
 const ROUTES: Record<string, (v: Victim) => Attempt> = {
+  ...HMA_ROUTES,
   'GET /api/v1/auth/me': () => ({ url: '/api/v1/auth/me' }),
   'POST /api/v1/auth/logout': () => ({ url: '/api/v1/auth/logout' }),
   'GET /api/v1/agencies': () => ({ url: '/api/v1/agencies' }),
@@ -78,15 +123,45 @@ const ROUTES: Record<string, (v: Victim) => Attempt> = {
   'PATCH /api/v1/banks/:bankId/entries/:entryId': (v) => ({ url: `/api/v1/banks/${v.bankId}/entries/${v.entryId}`, body: { enabled: false } }),
   'POST /api/v1/banks/:bankId/shares/:agencyId': (v) => ({ url: `/api/v1/banks/${v.bankId}/shares/${v.partnerAgencyId}` }),
   'DELETE /api/v1/banks/:bankId/shares/:agencyId': (v) => ({ url: `/api/v1/banks/${v.bankId}/shares/${v.partnerAgencyId}` }),
+  'POST /api/v1/banks/:bankId/import': (v) => ({ url: `/api/v1/banks/${v.bankId}/import?format=te-text`, body: `pdq ${PLANTED_PDQ}\n`, headers: { 'content-type': 'text/plain' } }),
+  'GET /api/v1/banks/:bankId/export': (v) => ({ url: `/api/v1/banks/${v.bankId}/export?format=csv` }),
+  'GET /api/v1/review/queue': () => ({ url: '/api/v1/review/queue?status=all' }),
+  'GET /api/v1/review/cases/:caseId': (v) => ({ url: `/api/v1/review/cases/${v.caseId}` }),
+  'POST /api/v1/review/cases/:caseId/decisions': (v) => ({ url: `/api/v1/review/cases/${v.caseId}/decisions`, body: { verdict: 'not_terrorist_content', reasons: 'planted by another agency' } }),
+  'POST /api/v1/review/decisions/:decisionId/undo': (v) => ({ url: `/api/v1/review/decisions/${v.decisionId}/undo` }),
+  'POST /api/v1/review/decisions/:decisionId/approve': (v) => ({ url: `/api/v1/review/decisions/${v.decisionId}/approve`, body: {} }),
+  'POST /api/v1/review/decisions/:decisionId/reject': (v) => ({ url: `/api/v1/review/decisions/${v.decisionId}/reject`, body: {} }),
+  'POST /api/v1/review/cases/:caseId/split': (v) => ({ url: `/api/v1/review/cases/${v.caseId}/split`, body: { itemIds: [v.itemId] } }),
+  'POST /api/v1/review/cases/:caseId/merge': (v) => ({ url: `/api/v1/review/cases/${v.caseId}/merge`, body: { otherCaseId: v.caseId } }),
+  'POST /api/v1/items/:itemId/reveal': (v) => ({ url: `/api/v1/items/${v.itemId}/reveal` }),
+  'GET /api/v1/review/exposure': () => ({ url: '/api/v1/review/exposure' }),
+  'GET /api/v1/outlets': () => ({ url: '/api/v1/outlets' }),
+  'POST /api/v1/outlets': () => ({ url: '/api/v1/outlets', body: { name: 'Intruder outlet' } }),
+  'GET /api/v1/outlets/:outletId': (v) => ({ url: `/api/v1/outlets/${v.outletId}` }),
+  'PATCH /api/v1/outlets/:outletId': (v) => ({ url: `/api/v1/outlets/${v.outletId}`, body: { notes: 'changed by another agency' } }),
+  'POST /api/v1/outlets/:outletId/channels': (v) => ({ url: `/api/v1/outlets/${v.outletId}/channels`, body: { kind: 'domain', value: 'intruder-channel.example' } }),
+  'DELETE /api/v1/outlets/:outletId/channels/:channelId': (v) => ({ url: `/api/v1/outlets/${v.outletId}/channels/${v.channelId}` }),
+  'GET /api/v1/items/:itemId/outlet-suggestions': (v) => ({ url: `/api/v1/items/${v.itemId}/outlet-suggestions` }),
+  'GET /api/v1/providers': () => ({ url: '/api/v1/providers' }),
+  'POST /api/v1/providers': () => ({ url: '/api/v1/providers', body: { name: 'Intruder host', domainPatterns: ['intruder-host.example'] } }),
+  'GET /api/v1/providers/resolve': () => ({ url: '/api/v1/providers/resolve?url=https%3A%2F%2Fvictim-host.example%2Fx' }),
+  'GET /api/v1/providers/:providerId': (v) => ({ url: `/api/v1/providers/${v.providerId}` }),
+  'PATCH /api/v1/providers/:providerId': (v) => ({ url: `/api/v1/providers/${v.providerId}`, body: { acceptedLanguages: ['fr'] } }),
+  'POST /api/v1/providers/:providerId/webhook-secret': (v) => ({ url: `/api/v1/providers/${v.providerId}/webhook-secret` }),
+  'POST /api/v1/providers/:providerId/first-order-notice': (v) => ({ url: `/api/v1/providers/${v.providerId}/first-order-notice`, body: {} }),
+  'GET /api/v1/dispatches': () => ({ url: '/api/v1/dispatches' }),
+  'GET /api/v1/dispatches/:dispatchId': (v) => ({ url: `/api/v1/dispatches/${v.dispatchId}` }),
+  'GET /api/v1/portal/messages': () => ({ url: '/api/v1/portal/messages' }),
+  'POST /api/v1/portal/messages/:dispatchId/received': (v) => ({ url: `/api/v1/portal/messages/${v.dispatchId}/received` }),
 };
 
 /** A PDQ hash an intruder tries to plant in another agency's bank. */
 const PLANTED_PDQ = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
 
 /** A multipart/form-data body with one file field, as a browser sends it. */
-function multipart(content: string): { body: Buffer; headers: Record<string, string> } {
+function multipart(content: string, field = 'file'): { body: Buffer; headers: Record<string, string> } {
   const boundary = '----vigil-test-boundary';
-  const body = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="sample.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`);
+  const body = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="sample.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`);
   return { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
@@ -104,9 +179,16 @@ async function seed(t: TestApp, agencyId: string, admin: Actor, label: string): 
   const source = (await t.as(admin, 'POST', '/api/v1/sources', { kind: 'feed', url: `https://${label}.example/feed.xml`, intervalMinutes: 60 })).json();
   const bank = (await t.as(admin, 'POST', '/api/v1/banks', { name: `${label} bank` })).json();
   const entry = (await t.as(admin, 'POST', `/api/v1/banks/${bank.id}/entries`, { value: `md5:${createHash('md5').update(label).digest('hex')}`, labels: { outlet: `${label} outlet` } })).json().entry;
+  const hmaBank = hmaNameOf(bank.name);
+  await t.as(admin, 'POST', `/api/v1/banks/${bank.id}/entries`, { value: `pdq:${victimPdq(hmaBank)}` });
   const partner = await t.createAgency(`${label} partner`, 'provider');
   const share = await t.as(admin, 'POST', `/api/v1/banks/${bank.id}/shares/${partner.id}`);
-  if (!capture || !source.id || !entry?.id || share.statusCode !== 201) throw new Error(`seeding ${label} failed`);
+  const reviewCase = await t.db.db.selectFrom('case_item').select('case_id').where('item_id', '=', item.id).executeTakeFirstOrThrow();
+  const decision = (await t.as(admin, 'POST', `/api/v1/review/cases/${reviewCase.case_id}/decisions`, { verdict: 'terrorist_content', grounds: ['a'], reasons: `${label}: synthetic`, proposeOrder: true })).json().decision;
+  const outlet = (await t.as(admin, 'POST', '/api/v1/outlets', { name: `${label} outlet`, channels: [{ kind: 'domain', value: `${label}-outlet.example` }] })).json();
+  const provider = (await t.as(admin, 'POST', '/api/v1/providers', { name: `${label} host`, domainPatterns: [`${label}-host.example`], providerAgencyId: partner.id })).json().provider;
+  const notice = (await t.as(admin, 'POST', `/api/v1/providers/${provider?.id}/first-order-notice`, {})).json();
+  if (!capture || !source.id || !entry?.id || share.statusCode !== 201 || !outlet.channels?.[0]?.id || !notice.dispatches?.[0]?.id) throw new Error(`seeding ${label} failed`);
   return {
     agencyId,
     userId: admin.user.id,
@@ -118,16 +200,45 @@ async function seed(t: TestApp, agencyId: string, admin: Actor, label: string): 
     sourceId: source.id,
     bankId: bank.id,
     entryId: entry.id,
+    hmaBank,
+    caseId: reviewCase.case_id,
+    decisionId: decision.id,
     partnerAgencyId: partner.id,
+    outletId: outlet.id,
+    channelId: outlet.channels[0].id,
+    providerId: provider.id,
+    dispatchId: notice.dispatches[0].id,
   };
 }
 
 /** Routes that list "your own" data: another agency gets 200 with its own rows, never the victim's. */
-const OWN_LISTS = new Set(['GET /api/v1/auth/me', 'GET /api/v1/agencies', 'GET /api/v1/tokens', 'GET /api/v1/jobs', 'GET /api/v1/audit', 'GET /api/v1/audit/export', 'GET /api/v1/items', 'GET /api/v1/sources', 'POST /api/v1/custody/verify', 'GET /api/v1/banks']);
+const OWN_LISTS = new Set(['GET /api/v1/auth/me', 'GET /api/v1/agencies', 'GET /api/v1/tokens', 'GET /api/v1/jobs', 'GET /api/v1/audit', 'GET /api/v1/audit/export', 'GET /api/v1/items', 'GET /api/v1/sources', 'POST /api/v1/custody/verify', 'GET /api/v1/banks', 'GET /api/v1/review/queue', 'GET /api/v1/review/exposure', 'GET /api/v1/dispatches', 'GET /api/v1/portal/messages']);
+/**
+ * The outlet registry is one per instance (outlet.service.ts): any agency's analysts may change it,
+ * so another agency's user is not refused there. What holds is that no agency data is touched or
+ * shown: the registry has no agency rows and names no users.
+ */
+const INSTANCE_WIDE = new Set([
+  'GET /api/v1/outlets',
+  'POST /api/v1/outlets',
+  'GET /api/v1/outlets/:outletId',
+  'PATCH /api/v1/outlets/:outletId',
+  'POST /api/v1/outlets/:outletId/channels',
+  'DELETE /api/v1/outlets/:outletId/channels/:channelId',
+  // The provider registry is one per instance too (provider.service.ts); a first-order notice is the caller's own.
+  'GET /api/v1/providers',
+  'POST /api/v1/providers',
+  'GET /api/v1/providers/resolve',
+  'GET /api/v1/providers/:providerId',
+  'PATCH /api/v1/providers/:providerId',
+  'POST /api/v1/providers/:providerId/webhook-secret',
+  'POST /api/v1/providers/:providerId/first-order-notice',
+]);
 /** Routes that create in the caller's own agency: the cross-agency test is that nothing lands in the victim's. */
 const OWN_CREATES = new Set(['POST /api/v1/tokens', 'POST /api/v1/blobs', 'POST /api/v1/auth/logout', 'POST /api/v1/items', 'POST /api/v1/items/bulk', 'POST /api/v1/items/upload', 'POST /api/v1/sources', 'POST /api/v1/banks']);
 
-describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => {
+// One logged-in user (argon2) per route and role: the matrix grows with every route, past the default timeout.
+describe.each(DIALECTS)('agency separation and role matrix on %s', { timeout: 180_000 }, (dialect) => {
   let t: TestApp;
   let victim: Victim;
   let victimIds: string[];
@@ -138,10 +249,21 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => 
     const a = await t.createAgency('Victim unit');
     const admin = await t.actor(a, ['admin', 'analyst', 'auditor']);
     victim = await seed(t, a.id, admin, 'victim');
-    victimIds = [a.id, admin.user.id, victim.tokenId, victim.jobId, victim.blobHash, victim.itemId, victim.captureId, victim.sourceId, victim.bankId, victim.entryId];
+    victimIds = [a.id, admin.user.id, victim.tokenId, victim.jobId, victim.blobHash, victim.itemId, victim.captureId, victim.sourceId, victim.bankId, victim.entryId, victim.caseId, victim.decisionId, victim.dispatchId];
     routes = t.app.vigilRoutes.filter((r) => r.auth !== 'public').map((r) => ({ key: `${r.method} ${r.url}`, auth: r.auth }));
   });
   afterAll(async () => t.close());
+
+  /**
+   * Token-only routes are sent with an API token holding every permission of `roles`, made before
+   * the caller's snapshot so that it does not count as a change.
+   */
+  async function credentialed(actor: Actor, roles: readonly Role[], attempt: Attempt): Promise<{ actor: Actor | null; attempt: Attempt }> {
+    if (!attempt.bearer) return { actor, attempt };
+    const permissions = permissionsOf(roles, false);
+    const { secret } = await t.platform.systemScope('test', actor.agency.id).tokensOf(actor.agency.id).create({ userId: actor.user.id, permissions }, { name: 'separation', scopes: [...permissions] });
+    return { actor: null, attempt: { ...attempt, headers: { ...attempt.headers, authorization: `Bearer ${secret}` } } };
+  }
 
   it('has an attempt for every authenticated route', () => {
     expect(routes.map((r) => r.key).filter((k) => !ROUTES[k])).toEqual([]);
@@ -151,15 +273,15 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => 
     const other = await t.createAgency('Intruder unit');
     for (const { key } of routes) {
       const intruder = await t.actor(other, [...ROLES]);
-      const attempt = ROUTES[key]!(victim);
+      const { actor, attempt } = await credentialed(intruder, ROLES, ROUTES[key]!(victim));
       const before = await snapshot(t);
-      const res = await t.as(intruder, key.split(' ')[0]!, attempt.url, attempt.body, attempt.headers);
+      const res = await t.as(actor, key.split(' ')[0]!, attempt.url, attempt.body, attempt.headers);
       // A refusal may echo the id the intruder sent; only a successful answer can leak.
-      const leaked = res.statusCode < 400 ? victimIds.filter((id) => res.body.includes(id)) : [];
-      if (OWN_LISTS.has(key) || OWN_CREATES.has(key)) {
+      const leaked = res.statusCode < 400 ? [...victimIds, ...(attempt.bearer ? [victim.hmaBank] : [])].filter((id) => res.body.includes(id)) : [];
+      if (OWN_LISTS.has(key) || OWN_CREATES.has(key) || INSTANCE_WIDE.has(key) || HMA_OWN.has(key)) {
         expect({ key, leaked }).toEqual({ key, leaked: [] });
         const after = await snapshot(t);
-        for (const table of ['user_account', 'user_role', 'blob_ref', 'job', 'agency', 'item', 'watched_source', 'custody_event', 'bank', 'bank_entry']) {
+        for (const table of ['user_account', 'user_role', 'blob_ref', 'job', 'agency', 'item', 'watched_source', 'custody_event', 'bank', 'bank_entry', 'provider_notice', 'dispatch', 'dispatch_attempt']) {
           const victimRows = (rows: unknown[]) => rows.filter((r) => String(r).includes(victim.agencyId));
           expect({ key, table, rows: victimRows(after[table] ?? []) }).toEqual({ key, table, rows: victimRows(before[table] ?? []) });
         }
@@ -175,13 +297,15 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', (dialect) => 
     const own = await t.createAgency('Role unit');
     const ownAdmin = await t.actor(own, ['admin', 'analyst']);
     const target = await seed(t, own.id, ownAdmin, 'own');
+    // One user per role serves every route: each attempt is refused and changes nothing (asserted below).
+    const users = new Map<Role, Actor>();
+    const userOf = async (role: Role): Promise<Actor> => users.get(role) ?? users.set(role, await t.actor(own, [role])).get(role)!;
     let tried = 0;
     for (const { key, auth } of routes) {
       if (typeof auth !== 'object') continue;
       for (const role of ROLES) {
         if (permissionsOf([role as Role], false).has(auth.permission)) continue;
-        const actor: Actor = await t.actor(own, [role as Role]);
-        const attempt = ROUTES[key]!(target);
+        const { actor, attempt } = await credentialed(await userOf(role as Role), [role as Role], ROUTES[key]!(target));
         const before = await snapshot(t);
         const res = await t.as(actor, key.split(' ')[0]!, attempt.url, attempt.body, attempt.headers);
         expect({ key, role, needs: describeAuth(auth), status: res.statusCode }).toEqual({ key, role, needs: describeAuth(auth), status: 403 });

@@ -70,7 +70,7 @@ describe.each(DIALECTS)('users, tokens and audit on %s', (dialect) => {
     expect(secret).toMatch(/^vgl_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
     expect(secret.startsWith(`vgl_${token.prefix}_`)).toBe(true);
     const rows = await t.db.db.selectFrom('api_token').selectAll().where('api_token_id', '=', token.id).execute();
-    expect(JSON.stringify(rows)).not.toContain(secret.split('_')[2]);
+    expect(JSON.stringify(rows)).not.toContain(secret.slice(`vgl_${token.prefix}_`.length));
     const list = await t.as(admin, 'GET', '/api/v1/tokens');
     expect(JSON.stringify(list.json())).not.toContain(secret);
 

@@ -3,6 +3,9 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Navigate, NavLink, Outlet, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { AgenciesScreen } from './screens/agencies.screen';
 import { AuditScreen } from './screens/audit.screen';
+import { BankRoute } from './screens/bank.screen';
+import { BanksScreen } from './screens/banks.screen';
+import { CaseRoute } from './screens/case.screen';
 import { CustodyScreen } from './screens/custody.screen';
 import { IntakeScreen } from './screens/intake.screen';
 import { ItemRoute } from './screens/item.screen';
@@ -10,6 +13,7 @@ import { ItemsScreen } from './screens/items.screen';
 import { JobsScreen } from './screens/jobs.screen';
 import { LoginScreen } from './screens/login.screen';
 import { OverviewScreen } from './screens/overview.screen';
+import { ReviewQueueScreen } from './screens/review-queue.screen';
 import { SourceScreen } from './screens/source.screen';
 import { SourcesScreen } from './screens/sources.screen';
 import { TokensScreen } from './screens/tokens.screen';
@@ -33,8 +37,12 @@ export function App(): ReactNode {
         <Route path="intake" element={<Permitted permission="item.write"><IntakeScreen /></Permitted>} />
         <Route path="items" element={<Permitted permission="item.read"><ItemsScreen /></Permitted>} />
         <Route path="items/:itemId" element={<Permitted permission="item.read"><ItemRoute /></Permitted>} />
+        <Route path="review" element={<Permitted permission="item.read"><ReviewQueueScreen /></Permitted>} />
+        <Route path="review/:caseId" element={<Permitted permission="item.read"><CaseRoute /></Permitted>} />
         <Route path="sources" element={<Permitted permission="item.read"><SourcesScreen /></Permitted>} />
         <Route path="sources/:sourceId" element={<Permitted permission="item.read"><SourceScreen /></Permitted>} />
+        <Route path="banks" element={<Permitted permission="bank.read"><BanksScreen /></Permitted>} />
+        <Route path="banks/:bankId" element={<Permitted permission="bank.read"><BankRoute /></Permitted>} />
         <Route path="custody" element={<Permitted permission="custody.verify"><CustodyScreen /></Permitted>} />
         <Route path="agencies" element={<Permitted permission="agency.read"><AgenciesScreen /></Permitted>} />
         <Route path="users" element={<Permitted permission="user.read"><UsersScreen /></Permitted>} />

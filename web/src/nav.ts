@@ -2,7 +2,9 @@
 export const SCREENS = [
   { path: '/intake', label: 'Intake', permission: 'item.write', about: 'Submit a URL, a bulk list or a file for capture.' },
   { path: '/items', label: 'Items', permission: 'item.read', about: 'Everything taken in, its captures and evidence.' },
+  { path: '/review', label: 'Review', permission: 'item.read', about: 'Cases awaiting a human decision, most urgent first.' },
   { path: '/sources', label: 'Sources', permission: 'item.read', about: 'Feeds, pages and channels checked on a schedule.' },
+  { path: '/banks', label: 'Banks', permission: 'bank.read', about: 'Hash lists that new captures are matched against.' },
   { path: '/custody', label: 'Custody', permission: 'custody.verify', about: 'Verify the chain of custody and its checkpoints.' },
   { path: '/agencies', label: 'Agencies', permission: 'agency.read', about: 'Agencies on this instance and their kind.' },
   { path: '/users', label: 'Users', permission: 'user.read', about: 'People in your agency, their roles and access.' },

@@ -159,6 +159,8 @@ export interface CaptureTable {
   sniffed_type: string | null;
   title: string | null;
   language_hint: string | null;
+  language: string | null;
+  language_confidence: number | null;
   text_sha256: string | null;
   outlink_count: number;
   child_item_count: number;
@@ -293,6 +295,24 @@ export interface EntryHitTable {
   at: number;
 }
 
+export interface BankImportTable {
+  import_id: string;
+  agency_id: string;
+  bank_id: string;
+  format: string;
+  source: string;
+  file_sha256: string;
+  file_bytes: number;
+  checkpoint: string | null;
+  added: number;
+  duplicate: number;
+  removed: number;
+  rejected: number;
+  skipped: number;
+  actor: string;
+  created_at: number;
+}
+
 export interface FingerprintTable {
   fingerprint_id: string;
   agency_id: string;
@@ -319,11 +339,182 @@ export interface MatchTable {
   labels: string;
   provenance: string;
   created_at: number;
+  query_match_percent: number | null;
+  compared_match_percent: number | null;
+}
+
+/** HMA 2.0 bank content: an integer id for one or more bank entries (migration 0007). */
+export interface HmaContentTable {
+  content_id: number;
+  agency_id: string;
+  bank_id: string;
+  note: string | null;
+  metadata: string | null;
+  created_at: number;
+}
+
+export interface HmaContentEntryTable {
+  entry_id: string;
+  content_id: number;
+}
+
+export interface ReviewCaseTable {
+  case_id: string;
+  agency_id: string;
+  status: string;
+  lead_item_id: string;
+  priority: number;
+  tier: string | null;
+  outlet_id: string | null;
+  latest_decision_id: string | null;
+  item_count: number;
+  merged_into: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CaseItemTable {
+  item_id: string;
+  agency_id: string;
+  case_id: string;
+  joined_at: number;
+  reason: string;
+}
+
+export interface CaseEventTable {
+  case_event_id: string;
+  agency_id: string;
+  case_id: string;
+  at: number;
+  actor: string;
+  action: string;
+  detail: string;
+}
+
+export interface ReviewDecisionTable {
+  decision_id: string;
+  agency_id: string;
+  case_id: string;
+  verdict: string;
+  exempt_purpose: string | null;
+  grounds: string;
+  tier: string | null;
+  reasons: string;
+  attribution: string;
+  outlet_id: string | null;
+  propose_order: number;
+  status: string;
+  reviewer_id: string;
+  created_at: number;
+  undo_until: number;
+  published_at: number | null;
+  approver_id: string | null;
+  approval_decision: string | null;
+  approval_note: string | null;
+  approved_at: number | null;
+}
+
+export interface ReviewDecisionItemTable {
+  decision_id: string;
+  item_id: string;
+  agency_id: string;
+}
+
+export interface ExposureDayTable {
+  user_id: string;
+  day: string;
+  agency_id: string;
+  reveals: number;
+  warned_at: number | null;
 }
 
 export interface SchemaMigrationTable {
   name: string;
   applied_at: number;
+}
+
+export interface OutletTable {
+  outlet_id: string;
+  name: string;
+  name_key: string;
+  aliases: string;
+  parent_group: string | null;
+  ideology: string | null;
+  notes: string;
+  seed_key: string | null;
+  edited_at: number | null;
+  archived_at: number | null;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+}
+
+export interface OutletChannelTable {
+  channel_id: string;
+  outlet_id: string;
+  kind: string;
+  value: string;
+  added_at: number;
+  added_by: string | null;
+}
+
+export interface ProviderTable {
+  provider_id: string;
+  name: string;
+  name_key: string;
+  domain_patterns: string;
+  contact_email: string | null;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  webhook_secret_hint: string | null;
+  provider_agency_id: string | null;
+  accepted_languages: string;
+  main_establishment: string | null;
+  legal_representative: string | null;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+}
+
+export interface ProviderNoticeTable {
+  notice_id: string;
+  agency_id: string;
+  provider_id: string;
+  sent_at: number;
+  sent_by: string | null;
+}
+
+export interface DispatchTable {
+  dispatch_id: string;
+  agency_id: string;
+  provider_id: string;
+  recipient_agency_id: string | null;
+  channel: string;
+  destination: string | null;
+  subject_kind: string;
+  subject_id: string;
+  title: string;
+  payload: string;
+  attachments: string;
+  state: string;
+  last_error: string | null;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+  delivered_at: number | null;
+  received_at: number | null;
+}
+
+export interface DispatchAttemptTable {
+  attempt_id: string;
+  dispatch_id: string;
+  agency_id: string;
+  attempt: number;
+  at: number;
+  status: string;
+  http_status: number | null;
+  error: string | null;
+  duration_ms: number;
 }
 
 export interface Database {
@@ -349,7 +540,22 @@ export interface Database {
   bank_entry: BankEntryTable;
   bank_change: BankChangeTable;
   entry_hit: EntryHitTable;
+  bank_import: BankImportTable;
   fingerprint: FingerprintTable;
   match: MatchTable;
+  hma_content: HmaContentTable;
+  hma_content_entry: HmaContentEntryTable;
+  review_case: ReviewCaseTable;
+  case_item: CaseItemTable;
+  case_event: CaseEventTable;
+  review_decision: ReviewDecisionTable;
+  review_decision_item: ReviewDecisionItemTable;
+  exposure_day: ExposureDayTable;
+  outlet: OutletTable;
+  outlet_channel: OutletChannelTable;
+  provider: ProviderTable;
+  provider_notice: ProviderNoticeTable;
+  dispatch: DispatchTable;
+  dispatch_attempt: DispatchAttemptTable;
   schema_migration: SchemaMigrationTable;
 }

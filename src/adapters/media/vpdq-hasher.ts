@@ -8,6 +8,9 @@
  * reference's `-r 0` and `-s N`, which is how the shared golden vectors were
  * made.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { computePdq } from '../../algorithms/pdq/pdq.ts';
 import { VPDQ_SECONDS_PER_HASH } from '../../algorithms/vpdq/vpdq.ts';
 import type { VpdqFrame } from '../../algorithms/vpdq/vpdq.ts';
@@ -48,4 +51,20 @@ export async function hashVideoFile(path: string, options: HashVideoOptions = {}
     frames.push({ frameNumber: frame.frameNumber, quality, hash, timestamp: frame.timestamp });
   }
   return frames;
+}
+
+/**
+ * Hashes a video held in memory (a capture body, an upload): ffprobe and ffmpeg need a seekable
+ * file for most containers (MP4 keeps its index at the end), so the bytes go to a private
+ * temporary file first, removed afterwards.
+ */
+export async function hashVideoBytes(bytes: Uint8Array, options: HashVideoOptions = {}): Promise<VpdqFrame[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'vigil-video-'));
+  try {
+    const path = join(dir, 'video');
+    await writeFile(path, bytes, { mode: 0o600 });
+    return await hashVideoFile(path, options);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

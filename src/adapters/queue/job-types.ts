@@ -23,6 +23,8 @@ export interface JobPayloads {
   'watch.run': { sourceId: string };
   /** Signs a checkpoint of every agency's custody chain that has grown since the last one. */
   'custody.checkpoint': Record<string, never>;
+  /** The next delivery attempt of one outbound message to a provider (webhook or e-mail). */
+  'dispatch.send': { dispatchId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -40,6 +42,7 @@ const DECLARED: Record<JobName, true> = {
   'watch.tick': true,
   'watch.run': true,
   'custody.checkpoint': true,
+  'dispatch.send': true,
 };
 
 /** Every declared job name; the registry requires exactly one handler for each. */

@@ -21,6 +21,18 @@ declare module 'fastify' {
     /** Every API route with its declared auth, for the separation test and docs. */
     vigilRoutes: DeclaredRoute[];
   }
+  interface FastifyContextConfig {
+    /** Machines only: the route takes an API token (Authorization: Bearer) and never a session cookie. */
+    tokenOnly?: boolean;
+  }
+}
+
+/** The HMA 2.0-compatible routes live at the root (src/domains/hma): an HMA client's base URL is Vigil's origin. */
+const HMA_ROUTE = /^\/(?:status$|site-map$|[hmc]\/)/;
+
+/** Routes that must declare `config.auth`: the API under /api/v1 and the HMA-compatible routes. */
+function isApiRoute(url: string): boolean {
+  return url.startsWith('/api/v1') || HMA_ROUTE.test(url);
 }
 
 export interface DeclaredRoute {
@@ -41,7 +53,7 @@ export function installAuth(app: FastifyInstance, platform: Platform): void {
   app.decorate('vigilRoutes', declared);
 
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/v1')) return;
+    if (!isApiRoute(route.url)) return;
     // Static files, docs and the not-found handler are public by nature; API routes must say so.
     if (!route.config?.auth) throw new Error(`route ${route.method} ${route.url} declares no config.auth`);
     for (const method of [route.method].flat()) if (method !== 'HEAD') declared.push({ method, url: route.url, auth: route.config.auth });
@@ -56,6 +68,8 @@ export function installAuth(app: FastifyInstance, platform: Platform): void {
       const m = /^Bearer (.+)$/.exec(header);
       principal = m?.[1] ? await platform.auth.authenticateToken(m[1]) : null;
       if (!principal) throw new VigilError('VIGIL_AUTH_TOKEN_INVALID');
+    } else if (request.routeOptions.config?.tokenOnly) {
+      throw new VigilError('VIGIL_AUTH_REQUIRED', 'Send an API token: Authorization: Bearer vgl_…');
     } else {
       const cookie = request.cookies[SESSION_COOKIE];
       principal = cookie ? await platform.auth.authenticateSession(cookie) : null;

@@ -25,20 +25,28 @@ export const PERMISSIONS = [
   'custody.verify',
   'bank.read',
   'bank.manage',
+  'review.decide',
+  'review.approve',
+  'outlet.manage',
+  'provider.read',
+  'provider.manage',
+  'portal.respond',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const ANALYST_WORK: readonly Permission[] = ['item.read', 'item.write', 'content.read', 'evidence.export', 'source.manage', 'custody.verify', 'bank.read', 'bank.manage'];
+const ANALYST_WORK: readonly Permission[] = ['item.read', 'item.write', 'content.read', 'evidence.export', 'source.manage', 'custody.verify', 'bank.read', 'bank.manage', 'review.decide', 'outlet.manage', 'provider.read', 'provider.manage'];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['agency.read', 'user.read', 'user.manage', 'token.manage', 'job.read', 'job.manage', 'blob.read', 'blob.write', ...ANALYST_WORK],
+  // Admins of a provider agency also read and acknowledge what authorities send it (the portal).
+  admin: ['agency.read', 'user.read', 'user.manage', 'token.manage', 'job.read', 'job.manage', 'blob.read', 'blob.write', 'review.approve', 'portal.respond', ...ANALYST_WORK],
   analyst: ['agency.read', 'token.manage', 'job.read', 'blob.read', 'blob.write', ...ANALYST_WORK],
-  reviewer: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'evidence.export', 'bank.read'],
-  approver: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'bank.read'],
+  reviewer: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'evidence.export', 'bank.read', 'review.decide', 'provider.read'],
+  approver: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'bank.read', 'review.approve', 'provider.read'],
   // Auditors read the log and check the custody chain, not the content they describe.
-  auditor: ['agency.read', 'user.read', 'audit.read', 'job.read', 'item.read', 'custody.verify', 'bank.read'],
-  // Providers match their own uploads against hash lists shared with them.
-  'provider-responder': ['agency.read', 'token.manage', 'bank.read'],
+  auditor: ['agency.read', 'user.read', 'audit.read', 'job.read', 'item.read', 'custody.verify', 'bank.read', 'provider.read'],
+  // Providers match their own uploads against hash lists shared with them, and read and
+  // acknowledge referrals and orders in the portal.
+  'provider-responder': ['agency.read', 'token.manage', 'bank.read', 'portal.respond'],
   partner: ['agency.read', 'bank.read'],
 };
 

@@ -372,6 +372,45 @@ export function createBankRepository(db: Kysely<Database>, agencyId: string) {
     },
 
     /**
+     * Entries of a bank the agency can see that a tombstone may name: by the partner's id under a
+     * source, or by signal (`kind:valueKey`).
+     */
+    async findEntriesForRemoval(bankId: string, q: { source: string; externalIds: string[]; signals: { kind: SignalKind; valueKey: string }[] }): Promise<BankEntry[]> {
+      const found = new Map<string, BankEntry>();
+      const ids = [...new Set(q.externalIds)];
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await db
+          .selectFrom('bank_entry')
+          .selectAll()
+          .where('bank_id', '=', bankId)
+          .where('bank_id', 'in', visibleIds())
+          .where('source', '=', q.source)
+          .where('external_id', 'in', ids.slice(i, i + 500))
+          .execute();
+        for (const r of rows) found.set(r.entry_id, toEntry(r));
+      }
+      const wanted = new Set(q.signals.map((x) => `${x.kind}:${x.valueKey}`));
+      const keys = [...new Set(q.signals.map((x) => x.valueKey))];
+      for (let i = 0; i < keys.length; i += 500) {
+        const rows = await db.selectFrom('bank_entry').selectAll().where('bank_id', '=', bankId).where('bank_id', 'in', visibleIds()).where('value_key', 'in', keys.slice(i, i + 500)).execute();
+        for (const r of rows) if (wanted.has(`${r.signal_kind}:${r.value_key}`)) found.set(r.entry_id, toEntry(r));
+      }
+      return [...found.values()];
+    },
+    /**
+     * Entries of a bank the agency can see in the order of their last change (`updated_at`, then
+     * id), after a cursor: what a partner pulling deltas has not seen. `activeOnly` leaves out
+     * disabled and quarantined entries (checked at `now`).
+     */
+    async entriesByChange(bankId: string, q: { after: { at: number; id: string } | null; activeOnly: boolean; now: number; limit: number }): Promise<BankEntry[]> {
+      let s = db.selectFrom('bank_entry').selectAll().where('bank_id', '=', bankId).where('bank_id', 'in', visibleIds());
+      const after = q.after;
+      if (after) s = s.where((eb) => eb.or([eb('updated_at', '>', after.at), eb.and([eb('updated_at', '=', after.at), eb('entry_id', '>', after.id)])]));
+      if (q.activeOnly) s = s.where('quarantined_at', 'is', null).where((eb) => eb.or([eb('enabled', '=', 1), eb('disabled_until', '<=', q.now)]));
+      return (await s.orderBy('updated_at').orderBy('entry_id').limit(q.limit).execute()).map(toEntry);
+    },
+
+    /**
      * Records that an entry of a bank the agency can see matched an item, and returns how many
      * distinct items it matched since `windowStart` (the row per item keeps its latest hit).
      * Null if the agency cannot see the entry.

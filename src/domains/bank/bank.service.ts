@@ -95,6 +95,19 @@ export interface BulkEntryReport {
   results: BulkEntryResult[];
 }
 
+/** A partner's removal of a signal (a TCAP tombstone). All refs of one call share a source. */
+export interface TombstoneRef {
+  kind: SignalKind;
+  value: string;
+  externalId: string | null;
+  source: string;
+}
+
+export interface TombstoneOutcome {
+  outcome: 'removed' | 'already' | 'missing';
+  entryId: string | null;
+}
+
 export interface HitOutcome {
   entry: EntryState;
   distinctItemsLastHour: number;
@@ -268,7 +281,7 @@ export function createBankService(deps: BankServiceDeps) {
      * and reason and never stop the good ones; signals the bank already holds (or that appear
      * earlier in the list) are duplicates.
      */
-    async addEntries(bankId: string, inputs: EntryInput[]): Promise<BulkEntryReport> {
+    async addEntries(bankId: string, inputs: EntryInput[], options: { audit?: boolean } = {}): Promise<BulkEntryReport> {
       await mustOwn(bankId);
       const results: BulkEntryResult[] = [];
       const fresh: { index: number; entry: NewBankEntry }[] = [];
@@ -311,8 +324,50 @@ export function createBankService(deps: BankServiceDeps) {
         rejected: results.filter((r) => r.outcome === 'rejected').length,
         results,
       };
-      await deps.audit.record({ action: 'bank_entry.bulk_add', targetType: 'bank', targetId: bankId, detail: { added: report.added, duplicate: report.duplicate, rejected: report.rejected } });
+      // An importer calls with audit: false and records the whole run as one event of its own.
+      if (options.audit !== false) await deps.audit.record({ action: 'bank_entry.bulk_add', targetType: 'bank', targetId: bankId, detail: { added: report.added, duplicate: report.duplicate, rejected: report.rejected } });
       return report;
+    },
+
+    /**
+     * Tombstones: disables the entries a partner removed, found by its id under `source`, else by
+     * signal. Each ref gets `removed`, `already` (disabled before) or `missing` (no such entry). An
+     * entry that is removed is disabled for good (a disable-until time is dropped). Not audited
+     * per entry: the importer records its run.
+     */
+    async removeEntries(bankId: string, refs: TombstoneRef[]): Promise<TombstoneOutcome[]> {
+      await mustOwn(bankId);
+      const keyed = refs.map((r) => ({ ...r, valueKey: signalKey(r.kind, r.value, deps.sha256Hex) }));
+      const found = await banks.findEntriesForRemoval(bankId, {
+        source: refs[0]?.source ?? '',
+        externalIds: keyed.filter((r) => r.externalId !== null).map((r) => r.externalId!),
+        signals: keyed.map((r) => ({ kind: r.kind, valueKey: r.valueKey })),
+      });
+      const byExternal = new Map(found.filter((e) => e.externalId !== null).map((e) => [`${e.source}\u0000${e.externalId}`, e]));
+      const bySignal = new Map(found.map((e) => [`${e.kind}:${e.valueKey}`, e]));
+      const done = new Set<string>();
+      const out: TombstoneOutcome[] = [];
+      for (const r of keyed) {
+        const entry = (r.externalId !== null ? byExternal.get(`${r.source}\u0000${r.externalId}`) : undefined) ?? bySignal.get(`${r.kind}:${r.valueKey}`);
+        if (!entry) {
+          out.push({ outcome: 'missing', entryId: null });
+          continue;
+        }
+        if (done.has(entry.id) || (!entry.enabled && entry.disabledUntil === null)) {
+          out.push({ outcome: 'already', entryId: entry.id });
+          continue;
+        }
+        await banks.updateEntry(bankId, entry.id, { enabled: false, disabledUntil: null }, clock.now(), [{ id: ids.next(), op: 'entry.disable' }]);
+        done.add(entry.id);
+        out.push({ outcome: 'removed', entryId: entry.id });
+      }
+      return out;
+    },
+
+    /** Entries of a bank you own or that is shared with you, by last change after a cursor (exports). */
+    async entriesByChange(bankId: string, q: { after: { at: number; id: string } | null; activeOnly: boolean; limit: number }): Promise<BankEntry[]> {
+      await mustSee(bankId);
+      return banks.entriesByChange(bankId, { ...q, now: clock.now() });
     },
 
     async listEntries(bankId: string, q: Omit<EntryListQuery, 'now'>): Promise<EntryState[]> {

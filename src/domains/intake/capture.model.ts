@@ -37,7 +37,11 @@ export interface Capture {
   declaredType: string | null;
   sniffedType: string | null;
   title: string | null;
+  /** The language the page declares (`<html lang>`), as given. */
   languageHint: string | null;
+  /** The language detected from the extracted text (BCP-47 primary subtag), and CLD3's probability in percent. */
+  language: string | null;
+  languageConfidence: number | null;
   textSha256: string | null;
   outlinkCount: number;
   childItemCount: number;

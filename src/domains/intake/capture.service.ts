@@ -11,6 +11,7 @@ import type { JobQueue } from '../../adapters/queue/job-queue.ts';
 import { FetchError, type FetchResult, type SafeFetcher } from '../../adapters/fetch/safe-fetch.ts';
 import { captureToWarcRecords, fileToWarcRecord } from '../../adapters/evidence/warc-writer.ts';
 import type { FileBlobStore } from '../../adapters/blob/file-blob-store.ts';
+import { captureLanguage } from '../../adapters/text/language-detect.ts';
 import { extractHtml, HTML_MAX_MEDIA } from './html-extract.ts';
 import type { Capture } from './capture.model.ts';
 import type { Item } from './intake.model.ts';
@@ -95,6 +96,8 @@ export function createCaptureService(deps: CaptureDeps) {
       sniffedType: null,
       title: null,
       languageHint: null,
+      language: null,
+      languageConfidence: null,
       textSha256: null,
       outlinkCount: 0,
       childItemCount: 0,
@@ -178,6 +181,7 @@ export function createCaptureService(deps: CaptureDeps) {
       declaredType: res.declaredType,
       sniffedType: res.sniffedType,
       ...enriched,
+      ...(await captureLanguage({ text, body: res.body, mediaType: res.sniffedType })),
     };
     await items.insertCapture(capture);
     await items.markItem(item.id, { state: 'captured', lastError: null, capturedAt: capture.finishedAt });
@@ -212,6 +216,7 @@ export function createCaptureService(deps: CaptureDeps) {
       warcSha256,
       sniffedType: sniffed,
       title: item.submittedUrl,
+      ...(await captureLanguage({ text: null, body, mediaType: sniffed })),
     };
     await items.insertCapture(capture);
     await items.markItem(item.id, { state: 'captured', lastError: null, capturedAt: capture.finishedAt });

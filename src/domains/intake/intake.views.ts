@@ -43,6 +43,8 @@ export function toCaptureView(c: Capture, shots: StoredScreenshot[]) {
     sniffedType: c.sniffedType,
     title: c.title,
     languageHint: c.languageHint,
+    language: c.language,
+    languageConfidence: c.languageConfidence,
     outlinkCount: c.outlinkCount,
     childItemCount: c.childItemCount,
     screenshots: shots.filter((s) => s.captureId === c.id).map((s) => ({ id: s.id, hash: `sha256:${s.sha256}`, width: s.width, height: s.height, renderedAt: s.renderedAt, blockedRequests: s.requests.filter((r) => r.blocked).length })),

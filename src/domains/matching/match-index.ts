@@ -20,22 +20,28 @@
  * entries disabled until a time are (they come back by themselves), so candidates still go
  * through `isEntryActive` at lookup time.
  */
-import { HammingIndex } from '../../algorithms/hamming-index/hamming-index.ts';
+import { HammingIndex, type HammingMatch } from '../../algorithms/hamming-index/hamming-index.ts';
 import { PDQ_MATCH_DISTANCE, pdqFromHex } from '../../algorithms/pdq/pdq.ts';
+import { dedupeFrames, filterByQuality, parseVpdqLines, VPDQ_QUALITY_THRESHOLD, type VpdqFeature } from '../../algorithms/vpdq/vpdq.ts';
 import { simhashFromHex } from '../../algorithms/simhash/simhash.ts';
 import { BANK_CHANGE_SETTLE_MS, BANK_PDQ_DISTANCE_MAX, BANK_SIMHASH_DISTANCE_MAX, changeCursorBefore, SIMHASH_MATCH_DISTANCE, type Bank, type BankEntry, type SignalKind } from '../bank/bank.model.ts';
 import type { BankChange, BankFeed } from '../bank/bank.repository.ts';
 
 /** A lookup re-reads the change log when its last read is older than this (ms of process time). */
 export const MATCH_INDEX_SYNC_MS = 200;
+/**
+ * How often a sync re-reads the whole settle window; in between it reads on from the newest change
+ * seen. A bulk load of 100,000 entries would otherwise be re-read on every sync for a minute.
+ */
+export const MATCH_INDEX_RESCAN_MS = 5_000;
 /** Entries per page when loading, changes per page when syncing. */
 export const MATCH_INDEX_PAGE = 1000;
 
-/** Kinds the index holds; vPDQ is matched per frame by its own step. */
-export const INDEXED_KINDS = ['sha256', 'md5', 'video_md5', 'pdq', 'simhash'] as const satisfies readonly SignalKind[];
+/** Kinds the index holds; vPDQ entries are indexed frame by frame and looked up with `lookupVpdq`. */
+export const INDEXED_KINDS = ['sha256', 'md5', 'video_md5', 'pdq', 'simhash', 'vpdq'] as const satisfies readonly SignalKind[];
 type IndexedKind = (typeof INDEXED_KINDS)[number];
 type NearKind = 'pdq' | 'simhash';
-type ExactKind = Exclude<IndexedKind, NearKind>;
+type ExactKind = Exclude<IndexedKind, NearKind | 'vpdq'>;
 
 const isNear = (k: SignalKind): k is NearKind => k === 'pdq' || k === 'simhash';
 
@@ -62,6 +68,28 @@ export interface MatchCandidate {
   queryIndex: number;
 }
 
+/**
+ * A banked video that shares frames with the query, with python-threatexchange's two shares
+ * (`vpdq_index.py`): of the query's unique good frames, how many have a banked frame within the
+ * bank's vPDQ distance, and the reverse. Whether that is a match is the bank's call (its
+ * percentage thresholds): see `vpdqCandidateCounts` in `match.service.ts`.
+ */
+export interface VpdqCandidate {
+  entry: BankEntry;
+  bank: Bank;
+  /** 0..100. */
+  queryMatchPercent: number;
+  /** 0..100. */
+  comparedMatchPercent: number;
+  /** The smallest frame distance found. */
+  distance: number;
+}
+
+/** What matching keeps of a vPDQ entry: its unique good frames (quality-filtered, then deduplicated, as the reference). */
+interface VpdqEntryFrames {
+  frameIds: number[];
+}
+
 /** Milliseconds encoded in a UUIDv7 (its first 48 bits). */
 export function uuidV7Ms(id: string): number {
   const ms = parseInt(id.replace(/-/g, '').slice(0, 12), 16);
@@ -81,6 +109,11 @@ export class MatchIndex {
     pdq: new HammingIndex({ bits: 256, maxDistance: PDQ_MATCH_DISTANCE }),
     simhash: new HammingIndex({ bits: 64, maxDistance: SIMHASH_MATCH_DISTANCE }),
   };
+  /** Every unique good frame of every vPDQ entry, by frame id. */
+  private readonly vpdqFrames = new HammingIndex({ bits: 256, maxDistance: PDQ_MATCH_DISTANCE });
+  private readonly frameEntry = new Map<number, number>();
+  private readonly vpdqOf = new Map<number, VpdqEntryFrames>();
+  private nextFrameId = 1;
   private readonly exact: Record<ExactKind, Map<string, Set<number>>> = { sha256: new Map(), md5: new Map(), video_md5: new Map() };
   /** Entry UUID ↔ the 32-bit id the Hamming indexes use. */
   private readonly numOf = new Map<string, number>();
@@ -92,6 +125,10 @@ export class MatchIndex {
   private cursor: string | null = null;
   private readonly applied = new Map<string, number>();
   private lastSyncAt = -Infinity;
+  /** The newest change id read, and when the settle window was last re-read whole. */
+  private tail: string | null = null;
+  private lastRescanAt = -Infinity;
+  private staleFromMs: number | null = null;
   private stale = false;
   private loading: Promise<void> | null = null;
   private syncing: Promise<void> | null = null;
@@ -129,6 +166,7 @@ export class MatchIndex {
     }
     this.near.pdq.flush();
     this.near.simhash.flush();
+    this.vpdqFrames.flush();
     this.cursor = changeCursorBefore(startMs - BANK_CHANGE_SETTLE_MS);
     this.lastSyncAt = this.monotonic();
   }
@@ -136,6 +174,10 @@ export class MatchIndex {
   /** The next lookup re-reads the change log first (called after a bank write in this process). */
   markStale(): void {
     this.stale = true;
+    // The write took its change id a moment ago; the next sync reads from a little before, even if
+    // a later change was already read.
+    const from = uuidV7Ms(this.deps.newId()) - MATCH_INDEX_RESCAN_MS;
+    this.staleFromMs = this.staleFromMs === null ? from : Math.min(this.staleFromMs, from);
   }
 
   /** Reads and applies the change log since the last read; concurrent callers share one read. */
@@ -149,9 +191,14 @@ export class MatchIndex {
   private async syncOnce(): Promise<void> {
     await this.load();
     this.stale = false;
+    const staleFrom = this.staleFromMs === null ? null : changeCursorBefore(this.staleFromMs);
+    this.staleFromMs = null;
     const startedAt = this.monotonic();
-    let after = this.cursor;
-    let newestMs = after ? uuidV7Ms(after) + BANK_CHANGE_SETTLE_MS : 0;
+    // A change committed late with an older id is caught by the next rescan, within MATCH_INDEX_RESCAN_MS.
+    const rescan = this.tail === null || startedAt - this.lastRescanAt >= MATCH_INDEX_RESCAN_MS;
+    if (rescan) this.lastRescanAt = startedAt;
+    let after = rescan ? this.cursor : staleFrom !== null && staleFrom < this.tail! ? staleFrom : this.tail;
+    let newestMs = this.cursor ? uuidV7Ms(this.cursor) + BANK_CHANGE_SETTLE_MS : 0;
     for (;;) {
       const page = await this.deps.feed.changesSince(after, MATCH_INDEX_PAGE);
       const fresh = page.filter((c) => !this.applied.has(c.id));
@@ -160,6 +207,7 @@ export class MatchIndex {
       if (page.length > 0) {
         after = page.at(-1)!.id;
         newestMs = Math.max(newestMs, uuidV7Ms(after));
+        if (this.tail === null || after > this.tail) this.tail = after;
       }
       if (page.length < MATCH_INDEX_PAGE) break;
     }
@@ -170,6 +218,7 @@ export class MatchIndex {
     // Reclaim tombstones and link new rows a step at a time, off the lookup's critical path.
     this.near.pdq.maintain();
     this.near.simhash.maintain();
+    this.vpdqFrames.maintain();
   }
 
   private async apply(changes: readonly BankChange[]): Promise<void> {
@@ -218,12 +267,15 @@ export class MatchIndex {
     const num = known ?? this.nextNum++;
     if (known === undefined) this.numOf.set(e.id, num);
     const old = this.entries.get(num);
-    if (old && !isNear(old.kind)) this.exact[old.kind as ExactKind].get(old.value)?.delete(num);
+    if (old && old.kind === 'vpdq') this.dropFrames(num);
+    else if (old && !isNear(old.kind)) this.exact[old.kind as ExactKind].get(old.value)?.delete(num);
     this.entries.set(num, e);
     let set = this.byBank.get(e.bankId);
     if (!set) this.byBank.set(e.bankId, (set = new Set()));
     set.add(num);
-    if (isNear(kind)) {
+    if (kind === 'vpdq') {
+      this.putFrames(num, e.value);
+    } else if (isNear(kind)) {
       this.near[kind].add(num, hashOf(kind, e.value));
     } else {
       let ids = this.exact[kind].get(e.value);
@@ -242,7 +294,9 @@ export class MatchIndex {
     if (!e) return;
     this.entries.delete(num);
     this.byBank.get(e.bankId)?.delete(num);
-    if (isNear(e.kind)) {
+    if (e.kind === 'vpdq') {
+      this.dropFrames(num);
+    } else if (isNear(e.kind)) {
       this.near[e.kind].remove(num);
     } else {
       const ids = this.exact[e.kind as ExactKind].get(e.value);
@@ -251,16 +305,83 @@ export class MatchIndex {
     }
   }
 
+  private putFrames(num: number, value: string): void {
+    // Banked values were parsed and canonicalised on the way in (bank.model.ts `parseSignal`).
+    const frames = dedupeFrames(filterByQuality(parseVpdqLines(value), VPDQ_QUALITY_THRESHOLD));
+    const frameIds: number[] = [];
+    for (const f of frames) {
+      const id = this.nextFrameId++;
+      this.vpdqFrames.add(id, f.hash);
+      this.frameEntry.set(id, num);
+      frameIds.push(id);
+    }
+    this.vpdqOf.set(num, { frameIds });
+  }
+
+  private dropFrames(num: number): void {
+    for (const id of this.vpdqOf.get(num)?.frameIds ?? []) {
+      this.vpdqFrames.remove(id);
+      this.frameEntry.delete(id);
+    }
+    this.vpdqOf.delete(num);
+  }
+
   private dropBank(bankId: string): void {
     for (const num of [...(this.byBank.get(bankId) ?? [])]) this.dropNum(num);
     this.byBank.delete(bankId);
   }
 
   /** Widest threshold of any enabled bank for a near kind: one query serves every bank. */
-  private radius(kind: NearKind): number {
+  private radius(kind: NearKind | 'vpdq'): number {
     let r = 0;
-    for (const { bank } of this.banks.values()) if (bank.enabled) r = Math.max(r, kind === 'pdq' ? bank.pdqDistance : bank.simhashDistance);
-    return Math.min(r, kind === 'pdq' ? BANK_PDQ_DISTANCE_MAX : BANK_SIMHASH_DISTANCE_MAX);
+    for (const { bank } of this.banks.values()) if (bank.enabled) r = Math.max(r, kind === 'pdq' ? bank.pdqDistance : kind === 'vpdq' ? bank.vpdqDistance : bank.simhashDistance);
+    return Math.min(r, kind === 'simhash' ? BANK_SIMHASH_DISTANCE_MAX : BANK_PDQ_DISTANCE_MAX);
+  }
+
+  private async current(): Promise<void> {
+    await this.load();
+    if (this.stale || this.monotonic() - this.lastSyncAt >= MATCH_INDEX_SYNC_MS) await this.sync();
+  }
+
+  /**
+   * Banked videos sharing frames with `frames` among `bankIds`, each with its query and compared
+   * shares at its bank's frame distance. The query is quality-filtered and deduplicated as the
+   * banked side is; a query with no good frame finds nothing. Candidates are not yet checked
+   * against the bank's percentage thresholds or the entry's active state.
+   */
+  async lookupVpdq(frames: readonly VpdqFeature[], bankIds: ReadonlySet<string>): Promise<VpdqCandidate[]> {
+    await this.current();
+    const query = dedupeFrames(filterByQuality(frames, VPDQ_QUALITY_THRESHOLD));
+    if (query.length === 0) return [];
+    const perEntry = new Map<number, { queryFrames: Set<number>; bankedFrames: Set<number>; distance: number }>();
+    const hitFrame = (queryIndex: number, h: HammingMatch) => {
+      const num = this.frameEntry.get(h.id);
+      const entry = num === undefined ? undefined : this.entries.get(num);
+      const info = entry ? this.banks.get(entry.bankId) : undefined;
+      if (num === undefined || !entry || !info || !bankIds.has(entry.bankId) || h.distance > info.bank.vpdqDistance) return;
+      let acc = perEntry.get(num);
+      if (!acc) perEntry.set(num, (acc = { queryFrames: new Set(), bankedFrames: new Set(), distance: h.distance }));
+      acc.queryFrames.add(queryIndex);
+      acc.bankedFrames.add(h.id);
+      acc.distance = Math.min(acc.distance, h.distance);
+    };
+    const radius = this.radius('vpdq');
+    // Frame by frame: a query frame counts once for every banked video it reaches (queryMany would
+    // keep only each banked frame's closest query frame).
+    for (const [queryIndex, f] of query.entries()) for (const h of this.vpdqFrames.query(f.hash, radius)) hitFrame(queryIndex, h);
+    const out: VpdqCandidate[] = [];
+    for (const [num, acc] of perEntry) {
+      const entry = this.entries.get(num)!;
+      const banked = this.vpdqOf.get(num)?.frameIds.length ?? 0;
+      out.push({
+        entry,
+        bank: this.banks.get(entry.bankId)!.bank,
+        queryMatchPercent: (acc.queryFrames.size * 100) / query.length,
+        comparedMatchPercent: banked === 0 ? 0 : (acc.bankedFrames.size * 100) / banked,
+        distance: acc.distance,
+      });
+    }
+    return out;
   }
 
   /**
@@ -269,8 +390,7 @@ export class MatchIndex {
    * the entry's active state or the bank's enabled flag: see `match.service.ts`.
    */
   async lookup(kind: SignalKind, values: readonly string[], bankIds: ReadonlySet<string>): Promise<MatchCandidate[]> {
-    await this.load();
-    if (this.stale || this.monotonic() - this.lastSyncAt >= MATCH_INDEX_SYNC_MS) await this.sync();
+    await this.current();
     const out: MatchCandidate[] = [];
     const emit = (num: number, distance: number, queryIndex: number) => {
       const entry = this.entries.get(num);

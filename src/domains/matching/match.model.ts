@@ -5,8 +5,8 @@
 import type { BankKind, EntryLabels, EntryProvenance, SignalKind, Tier } from '../bank/bank.model.ts';
 import type { PdqDihedralName } from '../../algorithms/pdq/pdq.ts';
 
-/** Kinds a capture is fingerprinted with (vPDQ for video comes with its own step). */
-export const FINGERPRINT_KINDS = ['sha256', 'md5', 'pdq', 'simhash'] as const;
+/** Kinds a capture is fingerprinted with (a video's md5 is also looked up as `video_md5`, as HMA does). */
+export const FINGERPRINT_KINDS = ['sha256', 'md5', 'pdq', 'simhash', 'vpdq'] as const;
 export type FingerprintKind = (typeof FINGERPRINT_KINDS)[number];
 
 export interface Fingerprint {
@@ -15,7 +15,7 @@ export interface Fingerprint {
   captureId: string;
   itemId: string;
   kind: FingerprintKind;
-  /** Canonical lower-case hex, as bank entries hold it. */
+  /** Canonical lower-case hex, as bank entries hold it; for vPDQ the reference's line format. */
   value: string;
   /** PDQ quality (0..100); null for kinds without one. */
   quality: number | null;
@@ -41,6 +41,8 @@ export interface Match {
   /** The entry's labels and provenance when it matched; later edits of the entry do not change them. */
   labels: EntryLabels;
   provenance: EntryProvenance;
+  /** vPDQ only: the shares of frames matched (0..100, floored), as python-threatexchange reports them. */
+  vpdq: { queryMatchPercent: number; comparedMatchPercent: number } | null;
   createdAt: number;
 }
 

@@ -24,6 +24,7 @@ export function toMatch(r: Selectable<MatchTable>): Match {
     dihedral: r.dihedral as PdqDihedralName | null,
     labels: { ...NO_LABELS, ...(JSON.parse(r.labels) as Partial<EntryLabels>) },
     provenance: JSON.parse(r.provenance) as EntryProvenance,
+    vpdq: r.query_match_percent === null || r.compared_match_percent === null ? null : { queryMatchPercent: r.query_match_percent, comparedMatchPercent: r.compared_match_percent },
     createdAt: r.created_at,
   };
 }
@@ -60,6 +61,8 @@ export function createMatchRepository(db: Kysely<Database>, agencyId: string) {
             dihedral: m.dihedral,
             labels: JSON.stringify(m.labels),
             provenance: JSON.stringify(m.provenance),
+            query_match_percent: m.vpdq?.queryMatchPercent ?? null,
+            compared_match_percent: m.vpdq?.comparedMatchPercent ?? null,
             created_at: m.createdAt,
           })),
         )

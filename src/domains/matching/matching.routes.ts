@@ -19,7 +19,7 @@ export const MatchView = Type.Object(
     bankId: Uuid,
     bankAgencyId: Uuid,
     signalKind: lit(SIGNAL_KINDS),
-    distance: Type.Integer({ description: 'Hamming distance; 0 for exact kinds' }),
+    distance: Type.Integer({ description: 'Hamming distance (for vPDQ the closest frame pair); 0 for exact kinds' }),
     suppressed: Type.Boolean({ description: 'A hit on a negative bank, or any hit of a capture that also hit one: kept for the record, no priority' }),
     dihedral: litOrNull(PDQ_DIHEDRAL_ORDER),
     labels: Type.Object({
@@ -36,6 +36,12 @@ export const MatchView = Type.Object(
       addedBy: Nullable(Type.String({ description: 'Null when the bank belongs to another agency' })),
       addedAt: EpochMs,
     }),
+    vpdq: Nullable(
+      Type.Object({
+        queryMatchPercent: Type.Integer({ description: "Share of the capture's unique good frames with a banked frame within the bank's distance" }),
+        comparedMatchPercent: Type.Integer({ description: "Share of the banked video's unique good frames with a captured frame within the distance" }),
+      }),
+    ),
     createdAt: EpochMs,
   },
   { $id: 'Match' },

@@ -842,7 +842,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        scopes: ("instance.manage" | "agency.read" | "user.read" | "user.manage" | "token.manage" | "audit.read" | "job.read" | "job.manage" | "blob.read" | "blob.write" | "item.read" | "item.write" | "content.read" | "evidence.export" | "source.manage" | "custody.verify" | "bank.read" | "bank.manage")[];
+                        scopes: ("instance.manage" | "agency.read" | "user.read" | "user.manage" | "token.manage" | "audit.read" | "job.read" | "job.manage" | "blob.read" | "blob.write" | "item.read" | "item.write" | "content.read" | "evidence.export" | "source.manage" | "custody.verify" | "bank.read" | "bank.manage" | "review.decide" | "review.approve" | "outlet.manage" | "provider.read" | "provider.manage" | "portal.respond")[];
                         expiresInDays?: number;
                     };
                 };
@@ -3523,6 +3523,193 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/banks/{bankId}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a hash-list file (TCAP JSON, ThreatExchange text or CSV, Vigil CSV) into a bank you own; every row gets an outcome, and importing the same file again changes nothing */
+        post: {
+            parameters: {
+                query: {
+                    format: "tcap" | "te-text" | "te-csv" | "csv";
+                    kind?: "sha256" | "md5" | "pdq" | "vpdq" | "simhash" | "video_md5";
+                    /** @description Provenance of the entries, and the namespace of TCAP ids for tombstones */
+                    source?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportReport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/banks/{bankId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export a bank (yours or shared with you) as a hash-list file; TCAP with after= gives the changes since that checkpoint, removals as deleted: true */
+        get: {
+            parameters: {
+                query: {
+                    format: "tcap" | "te-text" | "te-csv" | "csv";
+                    /** @description tcap only: the checkpoint of an earlier export */
+                    after?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    bankId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                        "text/plain": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                        "text/plain": components["schemas"]["ErrorBody"];
+                        "text/csv": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                        "text/plain": components["schemas"]["ErrorBody"];
+                        "text/csv": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                        "text/plain": components["schemas"]["ErrorBody"];
+                        "text/csv": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                        "text/plain": components["schemas"]["ErrorBody"];
+                        "text/csv": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/items/{itemId}/matches": {
         parameters: {
             query?: never;
@@ -3600,6 +3787,4421 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/review/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cases to review, most urgent first, each with its priority explained */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default: open */
+                    status?: "open" | "draft" | "awaiting_approval" | "decided" | "all";
+                    tier?: "threat_to_life" | "crisis" | "designated_entity" | "promotional";
+                    /** @description Outlet id of the latest decision */
+                    outlet?: string;
+                    language?: string;
+                    /** @description UUIDv7 */
+                    source?: string;
+                    /** @description UUIDv7 */
+                    bank?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cases: components["schemas"]["CaseSummary"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/cases/{caseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One case: its items with their matches, every decision (oldest first) and its event history */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    caseId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            case: components["schemas"]["CaseSummary"];
+                            items: {
+                                /** @description UUIDv7 */
+                                id: string;
+                                url: string | null;
+                                fileName: string | null;
+                                language: string | null;
+                                title: string | null;
+                                sniffedType: string | null;
+                                latestCaptureId: string | null;
+                                matches: components["schemas"]["Match"][];
+                            }[];
+                            decisions: components["schemas"]["ReviewDecision"][];
+                            events: {
+                                /** @description Epoch milliseconds */
+                                at: number;
+                                actor: string;
+                                action: string;
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/cases/{caseId}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide on a case (or some of its items): a draft that its reviewer can undo until undoUntil, then published */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    caseId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        verdict: "terrorist_content" | "not_terrorist_content" | "exempt" | "needs_more_information";
+                        exemptPurpose?: "educational" | "journalistic" | "artistic" | "research" | "counter_terrorism" | "public_debate";
+                        /** @description TCO Art. 2(7) points (a)–(e); at least one for terrorist_content */
+                        grounds?: ("a" | "b" | "c" | "d" | "e")[];
+                        tier?: "threat_to_life" | "crisis" | "designated_entity" | "promotional";
+                        /** @description Required; optional here only so that a missing one gets VIGIL_REVIEW_REASONS_REQUIRED */
+                        reasons?: string;
+                        attribution?: {
+                            outletId?: string | null;
+                            group?: string | null;
+                            language?: string | null;
+                            contentType?: string | null;
+                        };
+                        /** @description Default: every item of the case */
+                        itemIds?: string[];
+                        /** @description Propose a TCO removal order: needs a second user with review.approve (authority agencies only) */
+                        proposeOrder?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decision: components["schemas"]["ReviewDecision"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/decisions/{decisionId}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take back a draft decision before its undo window closes (its reviewer only) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    decisionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decision: components["schemas"]["ReviewDecision"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/decisions/{decisionId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a proposed removal order (four eyes: not its reviewer) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    decisionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decision: components["schemas"]["ReviewDecision"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/decisions/{decisionId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a proposed removal order (four eyes: not its reviewer) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    decisionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decision: components["schemas"]["ReviewDecision"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/cases/{caseId}/split": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move some items of a case into a new case */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    caseId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        itemIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            case: components["schemas"]["CaseSummary"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/cases/{caseId}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move every item of another case into this one; the other case keeps its history, marked merged */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    caseId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description UUIDv7 */
+                        otherCaseId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            case: components["schemas"]["CaseSummary"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{itemId}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Un-blur an item's content: audited, and counted towards the caller's exposure today */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description UUIDv7 */
+                            itemId: string;
+                            /** @description Epoch milliseconds */
+                            revealedAt: number;
+                            exposureToday: number;
+                            dailyLimit: number;
+                            overLimit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/exposure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's content reveals today (UTC) against the daily limit; admins also see every reviewer's */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            me: {
+                                today: number;
+                                dailyLimit: number;
+                                overLimit: boolean;
+                            };
+                            reviewers: {
+                                /** @description UUIDv7 */
+                                userId: string;
+                                name: string;
+                                today: number;
+                                overLimit: boolean;
+                            }[] | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outlets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance’s outlet registry, by name (archived outlets only when asked) */
+        get: {
+            parameters: {
+                query?: {
+                    includeArchived?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            outlets: components["schemas"]["Outlet"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add an outlet, with its aliases, parent group, ideology and known channels (all or nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        aliases?: string[];
+                        parentGroup?: string | null;
+                        ideology?: ("islamist" | "far-right" | "far-left" | "separatist" | "other") | null;
+                        notes?: string;
+                        channels?: {
+                            kind?: ("domain" | "onion" | "telegram" | "x" | "facebook" | "instagram" | "youtube" | "tiktok" | "archive_org" | "other_account") | null;
+                            /** @description A URL (https://t.me/name, https://example.org/) or the usual written form (@name, example.org); without a kind, a URL says it */
+                            value: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Outlet"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outlets/{outletId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One outlet with its channels */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    outletId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Outlet"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an outlet, or archive it (archived outlets are kept but not suggested); a seeded outlet once changed is never re-seeded */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    outletId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        aliases?: string[];
+                        parentGroup?: string | null;
+                        ideology?: ("islamist" | "far-right" | "far-left" | "separatist" | "other") | null;
+                        notes?: string;
+                        archived?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Outlet"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/outlets/{outletId}/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a known channel; a channel belongs to one outlet in the instance */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    outletId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        kind?: ("domain" | "onion" | "telegram" | "x" | "facebook" | "instagram" | "youtube" | "tiktok" | "archive_org" | "other_account") | null;
+                        /** @description A URL (https://t.me/name, https://example.org/) or the usual written form (@name, example.org); without a kind, a URL says it */
+                        value: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            outlet: components["schemas"]["Outlet"];
+                            channel: {
+                                /** @description UUIDv7 */
+                                id: string;
+                                kind: "domain" | "onion" | "telegram" | "x" | "facebook" | "instagram" | "youtube" | "tiktok" | "archive_org" | "other_account";
+                                /** @description Normal form: a domain without www., an onion service, a lower-case account name (Telegram: without @) */
+                                value: string;
+                                /** @description As people write it: @name, t.me/+invite, example.org */
+                                label: string;
+                                /** @description Epoch milliseconds */
+                                addedAt: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outlets/{outletId}/channels/{channelId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a known channel from an outlet */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    outletId: string;
+                    /** @description UUIDv7 */
+                    channelId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Outlet"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{itemId}/outlet-suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outlets this item may come from, best first, each with its reasons in words (bank labels, the item’s own channel, its out-links) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            suggestions: components["schemas"]["OutletSuggestion"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance’s provider registry, by name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            providers: components["schemas"]["Provider"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a provider; its webhook secret is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        domainPatterns?: string[];
+                        contactEmail?: string | null;
+                        webhookUrl?: string | null;
+                        providerAgencyId?: string | null;
+                        acceptedLanguages?: string[];
+                        mainEstablishment?: string | null;
+                        legalRepresentative?: {
+                            name: string;
+                            email: string;
+                            address: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            provider: components["schemas"]["Provider"];
+                            /** @description Shown this once: give it to the provider to verify x-vigil-signature */
+                            webhookSecret: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The provider a URL belongs to: the most specific matching pattern, and why */
+        get: {
+            parameters: {
+                query: {
+                    url: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            provider: components["schemas"]["Provider"] | null;
+                            pattern: string | null;
+                            reason: string;
+                            host: string;
+                            normalisedUrl: string;
+                            /** @description Other providers matching as specifically (overlapping patterns to fix) */
+                            tiedWith: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{providerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One provider */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    providerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Provider"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a provider: name, patterns, contact point, portal agency, languages, establishment, legal representative */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    providerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        domainPatterns?: string[];
+                        contactEmail?: string | null;
+                        webhookUrl?: string | null;
+                        providerAgencyId?: string | null;
+                        acceptedLanguages?: string[];
+                        mainEstablishment?: string | null;
+                        legalRepresentative?: {
+                            name: string;
+                            email: string;
+                            address: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Provider"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/providers/{providerId}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the shared webhook secret; the new one is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    providerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            provider: components["schemas"]["Provider"];
+                            /** @description Shown this once: give it to the provider to verify x-vigil-signature */
+                            webhookSecret: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{providerId}/first-order-notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send your agency’s TCO Art. 3(2) notice of procedures and deadlines, at least 12 hours before its first removal order to this provider */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    providerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        message?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            provider: components["schemas"]["Provider"];
+                            dispatches: components["schemas"]["Dispatch"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages your agency sent to providers, newest first, with their delivery logs */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description UUIDv7 */
+                    providerId?: string;
+                    subjectKind?: "referral" | "order" | "notice";
+                    subjectId?: string;
+                    state?: "queued" | "delivering" | "delivered" | "failed";
+                    /** @description UUIDv7 */
+                    before?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dispatches: components["schemas"]["Dispatch"][];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatches/{dispatchId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One message your agency sent, with its delivery log */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    dispatchId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Dispatch"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages authorities sent to your (provider) agency through the portal, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only those not yet marked received */
+                    unreceived?: boolean;
+                    /** @description UUIDv7 */
+                    before?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            messages: components["schemas"]["PortalMessage"][];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/messages/{dispatchId}/received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge receipt of a message (the time of receipt starts TCO clocks); the first receipt stands */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description UUIDv7 */
+                    dispatchId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalMessage"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** HMA liveness: I-AM-ALIVE once the match index is loaded */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/site-map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every HMA path this server answers */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string[];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/h/hash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fetch a URL (SSRF-safe) and hash it: photo → pdq, video → video_md5 and vpdq */
+        get: {
+            parameters: {
+                query: {
+                    url: string;
+                    content_type?: string;
+                    types?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description signal type → signal ("" for a photo whose PDQ quality is under 50) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Hash an uploaded file; the multipart field name is its content type (photo=@x.png, video=@x.mp4) */
+        post: {
+            parameters: {
+                query?: {
+                    types?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description signal type → signal ("" for a photo whose PDQ quality is under 50) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/m/raw_lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Look a signal up in the index only: entry and bank enabled states are not checked */
+        get: {
+            parameters: {
+                query: {
+                    signal: string;
+                    signal_type: string;
+                    /** @description Comma-separated HMA bank names */
+                    banks?: string;
+                    include_distance?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            matches: (number | {
+                                bank_content_id: number;
+                                /** @description PDQ bits, "-" for video_md5, "Q%[C%]" for vPDQ */
+                                distance: string;
+                            })[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/m/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Look up a signal (signal_type + signal: {BANK: [matches]}) or a URL (hashed: {signal_type: {BANK: [matches]}}) */
+        get: {
+            parameters: {
+                query?: {
+                    url?: string;
+                    content_type?: string;
+                    types?: string;
+                    signal?: string;
+                    signal_type?: string;
+                    /** @description Comma-separated HMA bank names */
+                    banks?: string;
+                    /** @description Accepted for HMA clients; Vigil banks are on or off, so there is no coinflip to bypass */
+                    bypass_coinflip?: string;
+                    /** @description Accepted for HMA clients; no effect (no coinflip) */
+                    seed?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description With signal_type: HMA bank name → matches; with url alone: signal type → bank name → matches */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Hash an uploaded file (field name = content type) and look each signal up */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated HMA bank names */
+                    banks?: string;
+                    types?: string;
+                    /** @description Accepted for HMA clients; Vigil banks are on or off, so there is no coinflip to bypass */
+                    bypass_coinflip?: string;
+                    /** @description Accepted for HMA clients; no effect (no coinflip) */
+                    seed?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description signal type → HMA bank name → matches */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: {
+                                [key: string]: {
+                                    bank_content_id: number;
+                                    /** @description PDQ bits, "-" for video_md5, "Q%[C%]" for vPDQ */
+                                    distance: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/m/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compare pairs of signals: {"pdq": [h1, h2]} → {"pdq": [match, {"distance": d}]} */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: [
+                                boolean,
+                                {
+                                    [key: string]: number;
+                                }
+                            ];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/m/index/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the match index holds for your agency, per signal type */
+        get: {
+            parameters: {
+                query?: {
+                    signal_type?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: {
+                                /** @description Epoch second of the newest indexed change; -1 when empty */
+                                built_to: number;
+                                present: boolean;
+                                size: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/c/banks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Banks your agency sees, with their HMA names */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description 1.0 on, 0.0 off */
+                            matching_enabled_ratio: number;
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a bank named ^[A-Z_][A-Z0-9_]*$ (enabled_ratio 0.0 or 1.0) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string | null;
+                        enabled_ratio?: number | null;
+                        enabled?: boolean | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description 1.0 on, 0.0 off */
+                            matching_enabled_ratio: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/c/bank/{bank_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One bank by HMA name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    bank_name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description 1.0 on, 0.0 off */
+                            matching_enabled_ratio: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Rename, enable or disable a bank */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    bank_name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string | null;
+                        enabled_ratio?: number | null;
+                        enabled?: boolean | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description 1.0 on, 0.0 off */
+                            matching_enabled_ratio: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Always refused: Vigil keeps banks (disable one with PUT {"enabled": false}); 404 for an unknown bank */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    bank_name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/c/bank/{bank_name}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bank content from ?url= or a multipart upload (field name = content type), with optional metadata and note */
+        post: {
+            parameters: {
+                query?: {
+                    url?: string;
+                    content_type?: string;
+                    types?: string;
+                };
+                header?: never;
+                path: {
+                    bank_name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            signals: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/c/bank/{bank_name}/signal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bank signals directly: {"pdq": "<64 hex>", "note": "…"} */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    bank_name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            signals: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/c/bank/{bank_name}/content/{content_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One banked content */
+        get: {
+            parameters: {
+                query?: {
+                    include_signals?: string;
+                    include_metadata?: string;
+                };
+                header?: never;
+                path: {
+                    bank_name: string;
+                    content_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description 1 enabled, 0 disabled, else the epoch second matching resumes */
+                            disable_until_ts: number;
+                            original_media_uri: null;
+                            bank: {
+                                name: string;
+                                /** @description 1.0 on, 0.0 off */
+                                matching_enabled_ratio: number;
+                            };
+                            signals?: {
+                                [key: string]: string;
+                            };
+                            metadata?: {
+                                content_id?: string;
+                                content_uri?: string;
+                                json?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            note?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Disable until a time (disable_until_ts, epoch seconds; 0 off, 1 on) and set the note */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    bank_name: string;
+                    content_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            disable_until_ts: number;
+                            collab_metadata: {
+                                [key: string]: string[];
+                            };
+                            original_media_uri: null;
+                            bank: {
+                                name: string;
+                                /** @description 1.0 on, 0.0 off */
+                                matching_enabled_ratio: number;
+                            };
+                            user_metadata: {
+                                content_id?: string;
+                                content_uri?: string;
+                                json?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            note: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Disable a content for good (Vigil keeps the entries) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    bank_name: string;
+                    content_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deleted: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/c/signal_type": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Signal types */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            enabled_ratio: number;
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/c/content_type": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Content types (multipart field names) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            enabled: boolean;
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description HMA’s error text */
+                            message: string;
+                            error: {
+                                /** @description Stable VIGIL_… code, see docs/errors.md */
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3651,7 +8253,7 @@ export interface components {
             name: string;
             /** @description Shown in lists and logs; the secret is shown only once, at creation. */
             prefix: string;
-            scopes: ("instance.manage" | "agency.read" | "user.read" | "user.manage" | "token.manage" | "audit.read" | "job.read" | "job.manage" | "blob.read" | "blob.write" | "item.read" | "item.write" | "content.read" | "evidence.export" | "source.manage" | "custody.verify" | "bank.read" | "bank.manage")[];
+            scopes: ("instance.manage" | "agency.read" | "user.read" | "user.manage" | "token.manage" | "audit.read" | "job.read" | "job.manage" | "blob.read" | "blob.write" | "item.read" | "item.write" | "content.read" | "evidence.export" | "source.manage" | "custody.verify" | "bank.read" | "bank.manage" | "review.decide" | "review.approve" | "outlet.manage" | "provider.read" | "provider.manage" | "portal.respond")[];
             /** @description Epoch milliseconds */
             createdAt: number;
             /** @description Epoch milliseconds */
@@ -3763,6 +8365,8 @@ export interface components {
             sniffedType: string | null;
             title: string | null;
             languageHint: string | null;
+            language: string | null;
+            languageConfidence: number | null;
             outlinkCount: number;
             childItemCount: number;
             screenshots: {
@@ -3872,6 +8476,21 @@ export interface components {
             /** @description Epoch milliseconds */
             updatedAt: number;
         };
+        ImportReport: {
+            added: number;
+            duplicate: number;
+            /** @description Entries disabled by tombstones (TCAP deleted: true) */
+            removed: number;
+            rejected: number;
+            checkpoint: string | null;
+            lines: {
+                /** @description 1-based line in the file where the row starts */
+                line: number;
+                outcome: "added" | "duplicate" | "removed" | "rejected" | "skipped";
+                code: string | null;
+                reason: string | null;
+            }[];
+        };
         Match: {
             /** @description UUIDv7 */
             id: string;
@@ -3886,7 +8505,7 @@ export interface components {
             /** @description UUIDv7 */
             bankAgencyId: string;
             signalKind: "sha256" | "md5" | "pdq" | "vpdq" | "simhash" | "video_md5";
-            /** @description Hamming distance; 0 for exact kinds */
+            /** @description Hamming distance (for vPDQ the closest frame pair); 0 for exact kinds */
             distance: number;
             /** @description A hit on a negative bank, or any hit of a capture that also hit one: kept for the record, no priority */
             suppressed: boolean;
@@ -3906,8 +8525,209 @@ export interface components {
                 /** @description Epoch milliseconds */
                 addedAt: number;
             };
+            vpdq: {
+                /** @description Share of the capture's unique good frames with a banked frame within the bank's distance */
+                queryMatchPercent: number;
+                /** @description Share of the banked video's unique good frames with a captured frame within the distance */
+                comparedMatchPercent: number;
+            } | null;
             /** @description Epoch milliseconds */
             createdAt: number;
+        };
+        PriorityExplained: {
+            /** @description confidence + severity; higher is more urgent */
+            score: number;
+            confidence: number;
+            severity: number;
+            parts: {
+                kind: "confidence" | "severity";
+                points: number;
+                text: string;
+            }[];
+            /** @description The reasons in one line, e.g. "matched bank entry labelled X in bank Y at distance 4; tier: designated entity" */
+            summary: string;
+        };
+        ReviewDecision: {
+            /** @description UUIDv7 */
+            id: string;
+            /** @description UUIDv7 */
+            caseId: string;
+            itemIds: string[];
+            verdict: "terrorist_content" | "not_terrorist_content" | "exempt" | "needs_more_information";
+            exemptPurpose: "educational" | "journalistic" | "artistic" | "research" | "counter_terrorism" | "public_debate" | null;
+            /** @description TCO Art. 2(7) points (a)–(e) */
+            grounds: ("a" | "b" | "c" | "d" | "e")[];
+            tier: "threat_to_life" | "crisis" | "designated_entity" | "promotional" | null;
+            reasons: string;
+            attribution: {
+                outletId: string | null;
+                group: string | null;
+                language: string | null;
+                contentType: string | null;
+            };
+            proposeOrder: boolean;
+            status: "draft" | "undone" | "published" | "awaiting_approval" | "approved" | "rejected";
+            reviewer: {
+                /** @description UUIDv7 */
+                userId: string;
+                name: string;
+            };
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            /** @description Epoch milliseconds */
+            undoUntil: number;
+            publishedAt: number | null;
+            approval: {
+                /** @description UUIDv7 */
+                approverId: string;
+                approverName: string;
+                decision: "approved" | "rejected";
+                note: string | null;
+                /** @description Epoch milliseconds */
+                at: number;
+            } | null;
+        };
+        CaseSummary: {
+            /** @description UUIDv7 */
+            id: string;
+            status: "open" | "draft" | "awaiting_approval" | "decided";
+            itemCount: number;
+            leadItem: {
+                /** @description UUIDv7 */
+                id: string;
+                url: string | null;
+                fileName: string | null;
+                language: string | null;
+                title: string | null;
+                sniffedType: string | null;
+                latestCaptureId: string | null;
+                contentType: string | null;
+            };
+            priority: components["schemas"]["PriorityExplained"];
+            tier: "threat_to_life" | "crisis" | "designated_entity" | "promotional" | null;
+            outlet: {
+                id: string;
+                name: string;
+            } | null;
+            latestDecision: components["schemas"]["ReviewDecision"] | null;
+            /** @description Epoch milliseconds */
+            updatedAt: number;
+        };
+        Outlet: {
+            /** @description UUIDv7 */
+            id: string;
+            name: string;
+            aliases: string[];
+            parentGroup: string | null;
+            ideology: ("islamist" | "far-right" | "far-left" | "separatist" | "other") | null;
+            notes: string;
+            channels: {
+                /** @description UUIDv7 */
+                id: string;
+                kind: "domain" | "onion" | "telegram" | "x" | "facebook" | "instagram" | "youtube" | "tiktok" | "archive_org" | "other_account";
+                /** @description Normal form: a domain without www., an onion service, a lower-case account name (Telegram: without @) */
+                value: string;
+                /** @description As people write it: @name, t.me/+invite, example.org */
+                label: string;
+                /** @description Epoch milliseconds */
+                addedAt: number;
+            }[];
+            seedKey: string | null;
+            editedAt: number | null;
+            archivedAt: number | null;
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            /** @description Epoch milliseconds */
+            updatedAt: number;
+        };
+        OutletSuggestion: {
+            /** @description UUIDv7 */
+            outletId: string;
+            name: string;
+            /** @description Sum of the reasons’ weights: for ordering, not a probability */
+            score: number;
+            reasons: {
+                kind: "bank_outlet" | "bank_alias" | "channel" | "outlink" | "bank_group";
+                weight: number;
+                /** @description The reason in words */
+                text: string;
+            }[];
+        };
+        Provider: {
+            /** @description UUIDv7 */
+            id: string;
+            name: string;
+            /** @description example.com (the domain and its subdomains), *.example.com (subdomains only), platform:NAME (every host of a known platform) */
+            domainPatterns: string[];
+            contact: {
+                email: string | null;
+                webhookUrl: string | null;
+                webhookSecretHint: string | null;
+            };
+            providerAgencyId: string | null;
+            acceptedLanguages: string[];
+            mainEstablishment: string | null;
+            legalRepresentative: {
+                name: string;
+                email: string;
+                address: string;
+            } | null;
+            firstOrderNoticeSentAt: number | null;
+            /** @description TCO Art. 5(4): two or more final removal orders in twelve months. Counts orders from every agency on the instance. */
+            exposure: {
+                finalOrdersLast12Months: number;
+                exposed: boolean;
+            };
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            /** @description Epoch milliseconds */
+            updatedAt: number;
+        };
+        Dispatch: {
+            /** @description UUIDv7 */
+            id: string;
+            /** @description UUIDv7 */
+            providerId: string;
+            channel: "webhook" | "email" | "portal";
+            destination: string | null;
+            subjectKind: "referral" | "order" | "notice";
+            subjectId: string;
+            title: string;
+            state: "queued" | "delivering" | "delivered" | "failed";
+            lastError: string | null;
+            /** @description The delivery log, oldest first */
+            attempts: {
+                attempt: number;
+                /** @description Epoch milliseconds */
+                at: number;
+                status: "delivered" | "failed" | "refused";
+                httpStatus: number | null;
+                error: string | null;
+                durationMs: number;
+            }[];
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            deliveredAt: number | null;
+            receivedAt: number | null;
+        };
+        PortalMessage: {
+            /** @description UUIDv7 */
+            id: string;
+            /** @description UUIDv7 */
+            fromAgencyId: string;
+            /** @description UUIDv7 */
+            providerId: string;
+            subjectKind: "referral" | "order" | "notice";
+            subjectId: string;
+            title: string;
+            text: string;
+            payload: {
+                [key: string]: unknown;
+            };
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            deliveredAt: number | null;
+            receivedAt: number | null;
         };
     };
     responses: never;

@@ -37,6 +37,12 @@ export const PERMISSIONS = [
   'custody.verify',
   'bank.read',
   'bank.manage',
+  'review.decide',
+  'review.approve',
+  'outlet.manage',
+  'provider.read',
+  'provider.manage',
+  'portal.respond',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -65,6 +71,8 @@ export type CaptureView = Schemas['Capture'];
 export type ScreenshotView = CaptureView['screenshots'][number];
 export type SourceView = Schemas['WatchedSource'];
 export type CustodyEventView = Schemas['CustodyEvent'];
+export type OutletView = Schemas['Outlet'];
+export type OutletSuggestionView = Schemas['OutletSuggestion'];
 export type BulkReport = paths['/api/v1/items/bulk']['post']['responses'][200]['content']['application/json'];
 export type BulkLine = BulkReport['lines'][number];
 export type SourceRunView = paths['/api/v1/sources/{sourceId}']['get']['responses'][200]['content']['application/json']['runs'][number];

@@ -1,22 +1,25 @@
 /**
- * One item: its facts, every capture oldest → newest with what the server observed (HTTP, TLS,
+ * One item: its facts, its bank matches, every capture oldest → newest with what the server observed (HTTP, TLS,
  * redirects, types, hashes, errors), its screenshots, its custody events, and the evidence package.
  *
  * Captured content is handled as dangerous material:
  * - captured URLs are shown as text, never as links (a click would visit the site from the
  *   analyst's own browser and address);
  * - captured bytes (body, text, WARC) are only ever downloaded as files, never rendered;
- * - screenshots are not fetched until asked for, and then shown blurred (see `ScreenshotFigure`);
+ * - screenshots and captured images or video are not fetched until asked for, then shown blurred and
+ *   greyscale until revealed one at a time (see `Media` in media.tsx);
  * - every read of content is an audited view, recorded by the server in the audit log and the
  *   item's custody chain, and the UI says so next to the buttons that cause one.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, type ContentPart } from '../api/client';
-import type { CaptureView, CustodyEventView, ItemDetailView, ScreenshotView } from '../api/types';
+import type { CaptureView, CustodyEventView, ItemDetailView } from '../api/types';
 import { saveBlob } from '../download';
 import { formatBytes, formatTime } from '../format';
+import { Media, mediaKindOf } from '../media';
 import { can, useSession } from '../session';
+import { ItemMatches } from './bank.screen';
 import { ErrorBanner, ItemStateBadge, Notice, ShortHash, Time, useLoad, useTitle } from '../ui';
 
 /** While a capture or screenshot is on its way, the page asks again this often. */
@@ -253,11 +256,13 @@ function ItemScreen({ itemId }: { itemId: string }): ReactNode {
       <ErrorBanner error={actionError} />
       <Notice>{notice}</Notice>
 
+      <ItemMatches itemId={it.id} capturedAt={it.lastCapturedAt} />
+
       <h2 id="captures-title">Captures</h2>
       {canRead ? (
         <p className="alert alert-info audited">
-          Screenshots load only when you reveal them, blurred at first. Every screenshot view and download is
-          recorded in the audit log and in this item’s custody chain.
+          Screenshots and captured images load only when you ask, blurred and greyscale; “Reveal” shows one
+          clearly. Every view, reveal and download is recorded in the audit log and in this item’s custody chain.
         </p>
       ) : null}
       {captures.length === 0 ? (
@@ -267,6 +272,7 @@ function ItemScreen({ itemId }: { itemId: string }): ReactNode {
           {captures.map((c, i) => (
             <CaptureCard
               key={c.id}
+              itemId={it.id}
               capture={c}
               index={i + 1}
               canRead={canRead}
@@ -289,11 +295,13 @@ function duration(c: CaptureView): string {
 }
 
 function CaptureCard({
+  itemId,
   capture: c,
   index,
   canRead,
   onContentViewed,
 }: {
+  itemId: string;
   capture: CaptureView;
   index: number;
   canRead: boolean;
@@ -472,16 +480,44 @@ function CaptureCard({
       {canRead && (c.bodyHash || c.textHash || c.warcHash) ? (
         <ContentDownloads capture={c} onViewed={onContentViewed} />
       ) : null}
+      {c.state === 'ok' && c.bodyHash && mediaKindOf(c.sniffedType) ? (
+        <div className="shots">
+          <Media
+            itemId={itemId}
+            captureId={c.id}
+            part="body"
+            kind={mediaKindOf(c.sniffedType) ?? 'image'}
+            label={`Captured ${c.sniffedType ?? 'media'} of capture ${index}`}
+            caption={<ShortHash hash={c.bodyHash} />}
+            canRead={canRead}
+            onViewed={onContentViewed}
+            className="shot"
+          />
+        </div>
+      ) : null}
       {c.screenshots.length > 0 ? (
         <div className="shots">
           {c.screenshots.map((s, i) => (
-            <ScreenshotFigure
+            <Media
               key={s.id}
+              itemId={itemId}
               captureId={c.id}
-              shot={s}
+              part={s.id}
+              kind="image"
               label={`Screenshot ${i + 1} of capture ${index}`}
+              width={s.width}
+              height={s.height}
+              caption={
+                <>
+                  {s.width} × {s.height} px, rendered <Time ms={s.renderedAt} />
+                  {s.blockedRequests > 0 ? `, ${s.blockedRequests} request${s.blockedRequests === 1 ? '' : 's'} blocked` : ''}
+                  {' · '}
+                  <ShortHash hash={s.hash} />
+                </>
+              }
               canRead={canRead}
               onViewed={onContentViewed}
+              className="shot"
             />
           ))}
         </div>
@@ -536,96 +572,6 @@ function ContentDownloads({ capture: c, onViewed }: { capture: CaptureView; onVi
       </div>
       <ErrorBanner error={error} title="Could not download." />
     </div>
-  );
-}
-
-type ShotStage = 'hidden' | 'loading' | 'blurred' | 'clear';
-
-/**
- * A screenshot, protected by default. Nothing is fetched until "Reveal": loading the image is
- * itself an audited content view, so merely opening the item page must not cause one. The first
- * click loads the image and shows it still blurred and greyscale (`filter: blur(24px)
- * grayscale(1)`), enough to see the page's layout and decide; the second click, "Show clearly",
- * removes the filter. "Blur again" puts it back. The image is an object URL of the fetched bytes,
- * released when the figure goes away.
- */
-function ScreenshotFigure({
-  captureId,
-  shot,
-  label,
-  canRead,
-  onViewed,
-}: {
-  captureId: string;
-  shot: ScreenshotView;
-  label: string;
-  canRead: boolean;
-  onViewed: () => void;
-}): ReactNode {
-  const [stage, setStage] = useState<ShotStage>('hidden');
-  const [src, setSrc] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(
-    () => () => {
-      if (src) URL.revokeObjectURL(src);
-    },
-    [src],
-  );
-
-  const reveal = async (): Promise<void> => {
-    setStage('loading');
-    setError(null);
-    try {
-      const d = await api.captureContent(captureId, shot.id);
-      setSrc(URL.createObjectURL(d.blob));
-      setStage('blurred');
-      onViewed();
-    } catch (err) {
-      setError(err);
-      setStage('hidden');
-    }
-  };
-
-  const captionId = `shot-${shot.id}`;
-  return (
-    <figure className="shot" aria-labelledby={captionId} data-shot-stage={stage}>
-      <div className={`shot-frame${stage === 'clear' ? ' shot-clear' : ' media-blur'}`}>
-        {src ? (
-          <img src={src} width={shot.width} height={shot.height} alt={`${label}, ${shot.width} × ${shot.height} pixels`} />
-        ) : (
-          <div className="shot-placeholder">
-            {stage === 'loading' ? 'Loading…' : canRead ? 'Not loaded' : 'You cannot view captured content'}
-          </div>
-        )}
-      </div>
-      <figcaption id={captionId}>
-        <span>
-          {label}: {shot.width} × {shot.height} px, rendered <Time ms={shot.renderedAt} />
-          {shot.blockedRequests > 0 ? `, ${shot.blockedRequests} request${shot.blockedRequests === 1 ? '' : 's'} blocked` : ''}
-          {' · '}
-          <ShortHash hash={shot.hash} />
-        </span>
-        {canRead ? (
-          <span className="shot-actions">
-            {stage === 'hidden' || stage === 'loading' ? (
-              <button type="button" className="button button-small" disabled={stage === 'loading'} onClick={() => void reveal()}>
-                Reveal
-              </button>
-            ) : stage === 'blurred' ? (
-              <button type="button" className="button button-small" onClick={() => setStage('clear')}>
-                Show clearly
-              </button>
-            ) : (
-              <button type="button" className="button button-small" onClick={() => setStage('blurred')}>
-                Blur again
-              </button>
-            )}
-          </span>
-        ) : null}
-      </figcaption>
-      <ErrorBanner error={error} title="Could not load the screenshot." />
-    </figure>
   );
 }
 
