@@ -132,6 +132,7 @@ const ROUTES: Record<string, (v: Victim) => Attempt> = {
   'POST /api/v1/review/decisions/:decisionId/approve': (v) => ({ url: `/api/v1/review/decisions/${v.decisionId}/approve`, body: {} }),
   'POST /api/v1/review/decisions/:decisionId/reject': (v) => ({ url: `/api/v1/review/decisions/${v.decisionId}/reject`, body: {} }),
   'POST /api/v1/review/cases/:caseId/split': (v) => ({ url: `/api/v1/review/cases/${v.caseId}/split`, body: { itemIds: [v.itemId] } }),
+  'POST /api/v1/review/cases/:caseId/notes': (v) => ({ url: `/api/v1/review/cases/${v.caseId}/notes`, body: { note: 'not yours' } }),
   'POST /api/v1/review/cases/:caseId/merge': (v) => ({ url: `/api/v1/review/cases/${v.caseId}/merge`, body: { otherCaseId: v.caseId } }),
   'POST /api/v1/items/:itemId/reveal': (v) => ({ url: `/api/v1/items/${v.itemId}/reveal` }),
   'GET /api/v1/review/exposure': () => ({ url: '/api/v1/review/exposure' }),

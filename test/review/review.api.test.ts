@@ -143,6 +143,17 @@ describe.each(DIALECTS)('review on %s', (dialect) => {
       await refused(await t.as(reviewer, 'POST', `/api/v1/review/cases/${split.case.id}/split`, { itemIds: [itemA2] }), 409, 'VIGIL_CONFLICT', await snapshot(t));
       await ok(await t.as(reviewer, 'POST', `/api/v1/review/decisions/${d.decision.id}/undo`));
     });
+
+    it('keeps notes in the case history and refuses an empty note or another agency\'s case', async () => {
+      const { caseId } = await freshCase(analyst, 13);
+      const before = await snapshot(t);
+      await refused(await t.as(reviewer, 'POST', `/api/v1/review/cases/${caseId}/notes`, { note: '   ' }), 400, 'VIGIL_VALIDATION_FAILED', before);
+      await refused(await t.as(intruder, 'POST', `/api/v1/review/cases/${caseId}/notes`, { note: 'not mine' }), 404, 'VIGIL_NOT_FOUND', before);
+      const added = await ok<{ event: { action: string; actor: string; detail: { note: string } } }>(await t.as(reviewer, 'POST', `/api/v1/review/cases/${caseId}/notes`, { note: '  same banner as last week  ' }), 201);
+      expect(added.event).toMatchObject({ action: 'note', detail: { note: 'same banner as last week' } });
+      const detail = await caseDetail(reviewer, caseId);
+      expect(detail.events.filter((e) => e.action === 'note').map((e) => e.detail)).toEqual([{ note: 'same banner as last week' }]);
+    });
   });
 
   describe('decisions', () => {

@@ -37,6 +37,8 @@ export const REASONS_MAX = 10_000;
 export const ATTRIBUTION_FIELD_MAX = 200;
 /** An approver's note. */
 export const APPROVAL_NOTE_MAX = 2_000;
+/** Characters of one note on a case. */
+export const CASE_NOTE_MAX = 5_000;
 /** Cases on one queue page. */
 export const REVIEW_QUEUE_PAGE_MAX = 100;
 export const REVIEW_QUEUE_PAGE_DEFAULT = 50;

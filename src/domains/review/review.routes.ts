@@ -7,6 +7,7 @@ import { toMatchView } from '../matching/matching.routes.ts';
 import {
   APPROVAL_NOTE_MAX,
   ATTRIBUTION_FIELD_MAX,
+  CASE_NOTE_MAX,
   CASE_STATUSES,
   DECISION_STATUSES,
   EXEMPT_PURPOSES,
@@ -93,6 +94,7 @@ const DecisionParams = Type.Object({ decisionId: Uuid });
 const DecisionReply = Type.Object({ decision: Type.Ref('ReviewDecision') });
 const CaseReply = Type.Object({ case: Type.Ref('CaseSummary') });
 const NoteBody = Type.Object({ note: Type.Optional(Type.String({ maxLength: APPROVAL_NOTE_MAX })) }, { additionalProperties: false });
+const CaseEventView = Type.Object({ at: EpochMs, actor: Type.String(), action: Type.String(), detail: Type.Record(Type.String(), Type.Unknown()) });
 const text = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
 
 export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -140,7 +142,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
             case: Type.Ref('CaseSummary'),
             items: Type.Array(Type.Object({ ...itemFields, matches: Type.Array(Type.Ref('Match')) })),
             decisions: Type.Array(Type.Ref('ReviewDecision')),
-            events: Type.Array(Type.Object({ at: EpochMs, actor: Type.String(), action: Type.String(), detail: Type.Record(Type.String(), Type.Unknown()) })),
+            events: Type.Array(CaseEventView),
           }),
           ...errorResponses(400, 401, 403, 404),
         },
@@ -224,6 +226,21 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     );
   }
+
+  app.post(
+    '/review/cases/:caseId/notes',
+    {
+      config: { auth: { permission: 'review.decide' } },
+      schema: {
+        tags: ['review'],
+        summary: 'Add a note to the case history (kept, never edited)',
+        params: CaseParams,
+        body: Type.Object({ note: Type.String({ minLength: 1, maxLength: CASE_NOTE_MAX }) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ event: CaseEventView }), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => reply.code(201).send({ event: await requireScope(request).review().addNote(request.params.caseId, request.body.note) }),
+  );
 
   app.post(
     '/review/cases/:caseId/split',

@@ -18,6 +18,7 @@ import { PDQ_MIN_QUALITY } from '../../algorithms/pdq/pdq.ts';
 import { VigilError } from '../../errors/vigil-error.ts';
 import {
   applyDecisionAction,
+  CASE_NOTE_MAX,
   caseStatusOf,
   chooseCase,
   decodeQueueCursor,
@@ -395,6 +396,19 @@ export function createReviewService(deps: ReviewServiceDeps) {
     undo: (decisionId: string) => transition(decisionId, 'undo', null),
     approve: (decisionId: string, note: string | null) => transition(decisionId, 'approve', note),
     reject: (decisionId: string, note: string | null) => transition(decisionId, 'reject', note),
+
+    /** A reviewer's note joins the case history; like every event it is kept, never edited. */
+    async addNote(caseId: string, note: string): Promise<{ at: number; actor: string; action: string; detail: Record<string, unknown> }> {
+      requireUser();
+      const text = note.trim();
+      if (text === '') throw new VigilError('VIGIL_VALIDATION_FAILED', 'A note needs some text.');
+      if (text.length > CASE_NOTE_MAX) throw new VigilError('VIGIL_VALIDATION_FAILED', `A note may be at most ${CASE_NOTE_MAX} characters.`);
+      const c = await activeCase(caseId);
+      const event = { at: clock.now(), actor: deps.actor.label, action: 'note', detail: { note: text } };
+      await reviews.insertEvent({ id: ids.next(), caseId: c.id, ...event });
+      await deps.audit.record({ action: 'review.note', targetType: 'review_case', targetId: c.id, detail: { characters: text.length } });
+      return event;
+    },
 
     /** Moves `itemIds` into a new case; the decisions on them stay visible in both. */
     async split(caseId: string, itemIds: string[]): Promise<CaseSummary> {

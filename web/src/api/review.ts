@@ -173,6 +173,8 @@ export function reviewApi(csrfToken: string) {
       (await post<{ decision: DecisionView }>(`/review/decisions/${enc(decisionId)}/reject`, note ? { note } : {})).decision,
     split: async (caseId: string, itemIds: string[]): Promise<CaseSummary> =>
       (await post<{ case: CaseSummary }>(`/review/cases/${enc(caseId)}/split`, { itemIds })).case,
+    addNote: async (caseId: string, note: string): Promise<CaseEvent> =>
+      (await post<{ event: CaseEvent }>(`/review/cases/${enc(caseId)}/notes`, { note })).event,
     merge: async (caseId: string, otherCaseId: string): Promise<CaseSummary> =>
       (await post<{ case: CaseSummary }>(`/review/cases/${enc(caseId)}/merge`, { otherCaseId })).case,
     /** Audited `content.reveal`, counted in the reviewer's exposure for the day. */

@@ -179,6 +179,7 @@ function CaseScreen({ caseId }: { caseId: string }): ReactNode {
 
       <h2 id="case-events-title">Case history</h2>
       <CaseEvents events={data.events} />
+      {canDecide ? <NoteForm caseId={data.case.id} onAdded={reload} /> : null}
     </section>
   );
 }
@@ -829,6 +830,40 @@ function SplitMerge({ data, onMerged }: { data: CaseDetail; onMerged: () => void
       <ErrorBanner error={error} />
       <Notice>{notice}</Notice>
     </details>
+  );
+}
+
+/** Notes join the case history, so the next reviewer reads why without asking. */
+function NoteForm({ caseId, onAdded }: { caseId: string; onAdded: () => void }): ReactNode {
+  const review = useReviewApi();
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await review.addNote(caseId, note);
+      setNote('');
+      onAdded();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="panel case-note" onSubmit={(e) => void submit(e)} aria-label="Add a note">
+      <div className="field">
+        <label htmlFor="case-note">Note for the case history</label>
+        <textarea id="case-note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} required />
+      </div>
+      <button type="submit" className="button" disabled={busy || note.trim() === ''}>
+        Add note
+      </button>
+      <ErrorBanner error={error} />
+    </form>
   );
 }
 
