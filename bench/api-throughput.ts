@@ -6,46 +6,18 @@
  *   node bench/api-throughput.ts [--seconds 10] [--connections 20]
  */
 import autocannon from 'autocannon';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseArgs } from 'node:util';
+import { freePort, VIGIL_BIN, vigilCli, waitReady } from './bench-server.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '20' } } });
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
-const BIN = join(import.meta.dirname, '..', 'bin', 'vigil');
 const PG_URL = process.env.VIGIL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function cli(env: NodeJS.ProcessEnv, args: string[], input = ''): string {
-  const r = spawnSync(BIN, args, { env, input, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`vigil ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server at ${url} never became ready`);
-}
 
 async function run(url: string, path: string, token: string) {
   const r = await autocannon({ url: `${url}${path}`, connections: CONNECTIONS, duration: SECONDS, headers: { authorization: `Bearer ${token}` } });
@@ -64,11 +36,11 @@ async function bench(label: string, databaseUrl: string | null): Promise<object[
     VIGIL_LOG_LEVEL: 'warn',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
-  cli(env, ['setup', '--json']);
-  const agency = JSON.parse(cli(env, ['agency', 'create', '--name', 'Bench unit', '--kind', 'authority', '--json'])).id as string;
-  for (let i = 0; i < 20; i++) cli(env, ['user', 'create', '--agency', agency, '--email', `u${i}@bench.test`, '--roles', i === 0 ? 'admin' : 'analyst', '--password-stdin'], 'bench password 123\n');
-  const token = JSON.parse(cli(env, ['token', 'create', '--user', 'u0@bench.test', '--name', 'bench', '--scopes', 'agency.read,user.read', '--json'])).secret as string;
-  const server: ChildProcess = spawn(BIN, ['serve'], { env, stdio: 'ignore' });
+  vigilCli(env, ['setup', '--json']);
+  const agency = JSON.parse(vigilCli(env, ['agency', 'create', '--name', 'Bench unit', '--kind', 'authority', '--json'])).id as string;
+  for (let i = 0; i < 20; i++) vigilCli(env, ['user', 'create', '--agency', agency, '--email', `u${i}@bench.test`, '--roles', i === 0 ? 'admin' : 'analyst', '--password-stdin'], 'bench password 123\n');
+  const token = JSON.parse(vigilCli(env, ['token', 'create', '--user', 'u0@bench.test', '--name', 'bench', '--scopes', 'agency.read,user.read', '--json'])).secret as string;
+  const server: ChildProcess = spawn(VIGIL_BIN, ['serve'], { env, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitReady(url);

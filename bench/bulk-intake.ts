@@ -8,17 +8,16 @@
  *
  *   node bench/bulk-intake.ts [--lines 100000]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../test/databases.ts';
 import type { Dialect } from '../src/adapters/db/database.ts';
+import { vigilCli } from './bench-server.ts';
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' } } });
 const LINES = Number(values.lines);
-const BIN = join(import.meta.dirname, '..', 'bin', 'vigil');
 const GOAL_SECONDS = 30;
 
 /** Synthetic URLs in the forms referral units submit; every 20th repeats an earlier one in another spelling. */
@@ -35,22 +34,16 @@ function generate(n: number): string {
   return `${out.join('\n')}\n`;
 }
 
-function cli(env: NodeJS.ProcessEnv, args: string[]): string {
-  const r = spawnSync(BIN, args, { env, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`vigil ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
-
 async function bench(dialect: Dialect, file: string) {
   const db = await createTestDatabase(dialect);
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-bulk-'));
   const env = { ...process.env, VIGIL_DATA_DIR: dir, DATABASE_URL: db.url, VIGIL_LOG_LEVEL: 'warn' };
   try {
-    cli(env, ['agency', 'create', '--name', 'Bench unit', '--kind', 'authority']);
+    vigilCli(env, ['agency', 'create', '--name', 'Bench unit', '--kind', 'authority']);
     const rows = [];
     for (const pass of ['fresh', 'all held'] as const) {
       const t0 = performance.now();
-      const report = JSON.parse(cli(env, ['intake', 'bulk', file, '--agency', 'Bench unit', '--json'])) as { accepted: number; duplicate: number; rejected: number };
+      const report = JSON.parse(vigilCli(env, ['intake', 'bulk', file, '--agency', 'Bench unit', '--json'])) as { accepted: number; duplicate: number; rejected: number };
       const seconds = (performance.now() - t0) / 1000;
       rows.push({ database: dialect, pass, lines: LINES, seconds: Number(seconds.toFixed(1)), linesPerSecond: Math.round(LINES / seconds), accepted: report.accepted, duplicate: report.duplicate, rejected: report.rejected, goal: seconds < GOAL_SECONDS ? 'met' : 'MISSED' });
     }

@@ -7,9 +7,8 @@
  *   node bench/hma-lookup.ts [--seconds 10] [--connections 20] [--entries 100000]
  */
 import autocannon from 'autocannon';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,39 +16,12 @@ import sharp from 'sharp';
 import { hashImagePdq } from '../src/adapters/media/image-decode.ts';
 import { pdqToHex } from '../src/algorithms/pdq/pdq.ts';
 import { BANK_BULK_MAX, BANK_CHANGE_SETTLE_MS } from '../src/domains/bank/bank.model.ts';
+import { freePort, VIGIL_BIN, vigilCli, waitReady } from './bench-server.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '20' }, entries: { type: 'string', default: '100000' } } });
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const ENTRIES = Number(values.entries);
-const BIN = join(import.meta.dirname, '..', 'bin', 'vigil');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function cli(env: NodeJS.ProcessEnv, args: string[], input = ''): string {
-  const r = spawnSync(BIN, args, { env, input, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`vigil ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server at ${url} never became ready`);
-}
 
 /** Deterministic random PDQ hashes (xorshift32), so runs are comparable. */
 function randomHashes(n: number, seed = 0x9e3779b9): string[] {
@@ -97,11 +69,11 @@ async function load(label: string, opts: autocannon.Options) {
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-hma-'));
 const port = await freePort();
 const env = { ...process.env, VIGIL_DATA_DIR: dir, VIGIL_PORT: String(port), VIGIL_API_RATE_PER_MINUTE: '0', VIGIL_LOG_LEVEL: 'warn' };
-cli(env, ['setup', '--json']);
-const agency = JSON.parse(cli(env, ['agency', 'create', '--name', 'Bench platform', '--kind', 'provider', '--json'])).id as string;
-cli(env, ['user', 'create', '--agency', agency, '--email', 'hma@bench.test', '--roles', 'analyst', '--password-stdin'], 'bench password 123\n');
-const token = JSON.parse(cli(env, ['token', 'create', '--user', 'hma@bench.test', '--name', 'hma client', '--scopes', 'bank.read,bank.manage', '--json'])).secret as string;
-const server: ChildProcess = spawn(BIN, ['serve'], { env, stdio: 'ignore' });
+vigilCli(env, ['setup', '--json']);
+const agency = JSON.parse(vigilCli(env, ['agency', 'create', '--name', 'Bench platform', '--kind', 'provider', '--json'])).id as string;
+vigilCli(env, ['user', 'create', '--agency', agency, '--email', 'hma@bench.test', '--roles', 'analyst', '--password-stdin'], 'bench password 123\n');
+const token = JSON.parse(vigilCli(env, ['token', 'create', '--user', 'hma@bench.test', '--name', 'hma client', '--scopes', 'bank.read,bank.manage', '--json'])).secret as string;
+const server: ChildProcess = spawn(VIGIL_BIN, ['serve'], { env, stdio: 'ignore' });
 const url = `http://127.0.0.1:${port}`;
 try {
   await waitReady(url);
