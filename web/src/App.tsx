@@ -12,13 +12,18 @@ import { ItemRoute } from './screens/item.screen';
 import { ItemsScreen } from './screens/items.screen';
 import { JobsScreen } from './screens/jobs.screen';
 import { LoginScreen } from './screens/login.screen';
+import { OutletRoute } from './screens/outlet.screen';
+import { OutletsScreen } from './screens/outlets.screen';
 import { OverviewScreen } from './screens/overview.screen';
+import { PortalScreen } from './screens/portal.screen';
+import { ProviderRoute } from './screens/provider.screen';
+import { ProvidersScreen } from './screens/providers.screen';
 import { ReviewQueueScreen } from './screens/review-queue.screen';
 import { SourceScreen } from './screens/source.screen';
 import { SourcesScreen } from './screens/sources.screen';
 import { TokensScreen } from './screens/tokens.screen';
 import { UsersScreen } from './screens/users.screen';
-import { SCREENS } from './nav';
+import { screensFor } from './nav';
 import { can, useSession, useSessionApi } from './session';
 import { ErrorBanner, useTitle } from './ui';
 
@@ -43,6 +48,11 @@ export function App(): ReactNode {
         <Route path="sources/:sourceId" element={<Permitted permission="item.read"><SourceScreen /></Permitted>} />
         <Route path="banks" element={<Permitted permission="bank.read"><BanksScreen /></Permitted>} />
         <Route path="banks/:bankId" element={<Permitted permission="bank.read"><BankRoute /></Permitted>} />
+        <Route path="outlets" element={<Permitted permission="item.read"><OutletsScreen /></Permitted>} />
+        <Route path="outlets/:outletId" element={<Permitted permission="item.read"><OutletRoute /></Permitted>} />
+        <Route path="providers" element={<Permitted permission="provider.read"><ProvidersScreen /></Permitted>} />
+        <Route path="providers/:providerId" element={<Permitted permission="provider.read"><ProviderRoute /></Permitted>} />
+        <Route path="portal" element={<Permitted permission="portal.respond"><PortalScreen /></Permitted>} />
         <Route path="custody" element={<Permitted permission="custody.verify"><CustodyScreen /></Permitted>} />
         <Route path="agencies" element={<Permitted permission="agency.read"><AgenciesScreen /></Permitted>} />
         <Route path="users" element={<Permitted permission="user.read"><UsersScreen /></Permitted>} />
@@ -164,7 +174,7 @@ function Layout(): ReactNode {
     }
   };
 
-  const visible = SCREENS.filter((s) => can(session, s.permission));
+  const visible = screensFor(session);
   return (
     <div className="shell">
       <a className="skip-link" href="#main">

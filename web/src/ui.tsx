@@ -1,5 +1,5 @@
-/** Small shared pieces: error banner, time cell, data loading hook, page title, state badge, short hash. */
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+/** Small shared pieces: error banner, time cell, data loading hook, page title, state badge, short hash, tabs. */
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { describeError } from './api/client';
 import { formatTime, isoTime } from './format';
 
@@ -92,5 +92,60 @@ export function ShortHash({ hash, chars = 12 }: { hash: string | null | undefine
     <code className="hash" title={hash}>
       {hex.slice(0, chars)}…
     </code>
+  );
+}
+
+export interface Tab {
+  id: string;
+  label: ReactNode;
+  content: ReactNode;
+}
+
+/**
+ * Tabs as the WAI-ARIA tabs pattern: one tab stop, arrow keys (and Home / End) move between tabs,
+ * the panel is labelled by its tab. Controlled: the screen keeps the selection (in the address).
+ */
+export function Tabs({ label, tabs, selected, onSelect }: { label: string; tabs: readonly Tab[]; selected: string; onSelect: (id: string) => void }): ReactNode {
+  const refs = useRef<(HTMLButtonElement | null)[]>([]);
+  const index = Math.max(0, tabs.findIndex((t) => t.id === selected));
+  const current = tabs[index];
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const last = tabs.length - 1;
+    const to = e.key === 'ArrowRight' ? (index === last ? 0 : index + 1) : e.key === 'ArrowLeft' ? (index === 0 ? last : index - 1) : e.key === 'Home' ? 0 : e.key === 'End' ? last : null;
+    if (to === null) return;
+    e.preventDefault();
+    onSelect(tabs[to]!.id);
+    refs.current[to]?.focus();
+  };
+
+  return (
+    <div className="tabs">
+      <div role="tablist" aria-label={label} className="tablist" onKeyDown={onKeyDown}>
+        {tabs.map((t, i) => (
+          <button
+            key={t.id}
+            ref={(el) => {
+              refs.current[i] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`tab-${t.id}`}
+            aria-selected={i === index}
+            aria-controls={`tabpanel-${t.id}`}
+            tabIndex={i === index ? 0 : -1}
+            className="tab"
+            onClick={() => onSelect(t.id)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      {current ? (
+        <div role="tabpanel" id={`tabpanel-${current.id}`} aria-labelledby={`tab-${current.id}`} className="tabpanel">
+          {current.content}
+        </div>
+      ) : null}
+    </div>
   );
 }

@@ -83,7 +83,8 @@ export function onSessionLost(listener: SessionLostListener): () => void {
   return () => sessionLostListeners.delete(listener);
 }
 
-const client = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+/** The typed client with the session's CSRF token; feature API modules (`api/providers.ts` …) build on it. */
+export const client = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
 client.use(csrfMiddleware);
 
 function isErrorBody(v: unknown): v is ErrorBody {
@@ -111,7 +112,8 @@ interface Answer<T> {
   response: Response;
 }
 
-async function call<T>(request: Promise<Answer<T>>, opts: { quietAuth?: boolean } = {}): Promise<T> {
+/** Awaits a typed-client request: its data, or an `ApiError` (session loss reported to the listeners). */
+export async function call<T>(request: Promise<Answer<T>>, opts: { quietAuth?: boolean } = {}): Promise<T> {
   let answer: Answer<T>;
   try {
     answer = await request;

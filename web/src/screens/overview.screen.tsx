@@ -1,14 +1,14 @@
 /** Landing page after login: who you are, and the screens your permissions open. */
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { SCREENS } from '../nav';
-import { can, useSession } from '../session';
+import { screensFor } from '../nav';
+import { useSession } from '../session';
 import { useTitle } from '../ui';
 
 export function OverviewScreen(): ReactNode {
   useTitle('Overview');
   const session = useSession();
-  const visible = SCREENS.filter((s) => can(session, s.permission));
+  const visible = screensFor(session);
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
