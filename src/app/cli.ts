@@ -10,6 +10,8 @@ import { registerHashCommands } from './cli-hash.ts';
 import { registerReviewCommands } from './cli-review.ts';
 import { registerOutletCommands } from './cli-outlet.ts';
 import { registerBankCommands } from './cli-bank.ts';
+import { registerReferralCommands } from './cli-referral.ts';
+import { registerOrderCommands } from './cli-order.ts';
 import { agencyActor, cliActor, EXIT_FAILED, EXIT_OK, EXIT_USAGE, findAgency, out, parseList, UsageError, withRuntime } from './cli-common.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { ensureFirstAdmin } from './runtime.ts';
@@ -35,6 +37,8 @@ function registerCommandGroups(program: Command): void {
   registerReviewCommands(program);
   registerOutletCommands(program);
   registerBankCommands(program);
+  registerReferralCommands(program);
+  registerOrderCommands(program);
 }
 
 function readPasswordFromStdin(): string {

@@ -6,6 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EXPOSURE_DAILY_LIMIT_DEFAULT, UNDO_WINDOW_MS } from '../domains/review/review.model.ts';
+import { REFERRAL_REMINDER_HOURS_DEFAULT } from '../domains/referral/referral.model.ts';
+import { ESCALATION_LEAD_DEFAULT_MS } from '../domains/order/order.model.ts';
+
+/** Default appeal period after which a removal order becomes final (national law sets it; a month is common). */
+export const ORDER_APPEAL_DAYS_DEFAULT = 30;
 
 export interface ConfigVariable {
   name: string;
@@ -44,6 +49,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'VIGIL_MAIL_FROM', default: 'vigil@localhost', description: 'Sender address of e-mail to providers.' },
   { name: 'VIGIL_REVIEW_UNDO_SECONDS', default: '60', description: 'How long a review decision stays a draft that its reviewer can undo before it publishes (0 to 3600).' },
   { name: 'VIGIL_EXPOSURE_DAILY_LIMIT', default: '100', description: 'Content reveals per reviewer per UTC day after which Vigil warns the reviewer and shows it to their admins.' },
+  { name: 'VIGIL_REFERRAL_REMINDER_HOURS', default: '24', description: 'Hours after sending a referral, and between reminders, before a still unacknowledged referral is sent again as a reminder (1 to 720; at most REFERRAL_REMINDERS_MAX reminders).' },
+  { name: 'VIGIL_ORDER_ESCALATION_MINUTES', default: '15', description: 'Minutes before a removal order\'s one-hour deadline at which Vigil escalates (1 to 59).' },
+  { name: 'VIGIL_ORDER_APPEAL_DAYS', default: '30', description: 'Days after receipt after which a removal order counts as final (TCO Art. 3(9); final orders count towards Art. 5(4) exposure); set it to the appeal period of your national law (1 to 3650).' },
 ];
 
 export interface Config {
@@ -75,6 +83,9 @@ export interface Config {
   mailFrom: string;
   reviewUndoMs: number;
   exposureDailyLimit: number;
+  referralReminderMs: number;
+  orderEscalationMs: number;
+  orderAppealMs: number;
 }
 
 export class ConfigError extends Error {
@@ -183,5 +194,8 @@ export function loadConfig(env: Source = process.env): Config {
     mailFrom: src.VIGIL_MAIL_FROM || 'vigil@localhost',
     reviewUndoMs: int(src, 'VIGIL_REVIEW_UNDO_SECONDS', UNDO_WINDOW_MS / 1000, 0, 3600) * 1000,
     exposureDailyLimit: int(src, 'VIGIL_EXPOSURE_DAILY_LIMIT', EXPOSURE_DAILY_LIMIT_DEFAULT, 1, 1_000_000),
+    referralReminderMs: int(src, 'VIGIL_REFERRAL_REMINDER_HOURS', REFERRAL_REMINDER_HOURS_DEFAULT, 1, 720) * 3_600_000,
+    orderEscalationMs: int(src, 'VIGIL_ORDER_ESCALATION_MINUTES', ESCALATION_LEAD_DEFAULT_MS / 60_000, 1, 59) * 60_000,
+    orderAppealMs: int(src, 'VIGIL_ORDER_APPEAL_DAYS', ORDER_APPEAL_DAYS_DEFAULT, 1, 3650) * 86_400_000,
   };
 }

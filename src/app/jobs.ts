@@ -9,6 +9,7 @@ import { listAllBlobs } from '../domains/blob/blob.repository.ts';
 import { formatBlobHash } from '../domains/blob/blob.model.ts';
 import { dueSources } from '../domains/intake/source.repository.ts';
 import { agenciesWithCustody } from '../domains/custody/custody.repository.ts';
+import { referralOfDispatch } from '../domains/referral/referral.repository.ts';
 import type { Platform } from './platform.ts';
 
 export const SESSION_PURGE_INTERVAL_MS = 15 * 60 * 1000;
@@ -108,7 +109,24 @@ export function buildJobRegistry(platform: Platform) {
         if (r.next === 'skipped') return { kind: 'skipped', reason: r.reason };
         // The dispatch keeps its own schedule (DISPATCH_BACKOFF_MS), not the queue's default backoff.
         if (r.next === 'retry') return { kind: 'retry', reason: r.reason, ...(r.delayMs !== undefined ? { delayMs: r.delayMs } : {}) };
+        // A delivered referral moves on to `delivered` (its portal dispatch already did so when sent).
+        const referral = r.reason === 'delivered' ? await referralOfDispatch(platform.db, payload.dispatchId) : null;
+        if (referral?.deliveredAt != null) await systemServices(platform, ctx, 'system:dispatch').referrals().markDelivered(referral.referralId, referral.deliveredAt);
         return { kind: 'done', result: { state: r.reason } };
+      },
+    ],
+    [
+      'referral.remind',
+      async (payload, ctx): Promise<JobOutcome> => {
+        const r = await systemServices(platform, ctx, 'system:referral').referrals().remind(payload.referralId);
+        return r.next === 'skipped' ? { kind: 'skipped', reason: r.reason } : { kind: 'done', result: { reminded: r.reason } };
+      },
+    ],
+    [
+      'order.clock',
+      async (payload, ctx): Promise<JobOutcome> => {
+        const r = await systemServices(platform, ctx, 'system:order-clock').orders().watchClock(payload.orderId);
+        return r.recorded.length ? { kind: 'done', result: r } : { kind: 'skipped', reason: 'nothing due: executed, suspended, ended, or already recorded' };
       },
     ],
   ]);

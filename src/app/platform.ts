@@ -54,6 +54,14 @@ import { createDispatchService, createPortalService } from '../domains/dispatch/
 import { DISPATCH_MAX_ATTEMPTS } from '../domains/dispatch/dispatch.model.ts';
 import { createWebhookSender } from '../adapters/webhook/webhook-sender.ts';
 import { createSmtpMailer } from '../adapters/mail/smtp-mailer.ts';
+import { renderOrderPdf } from '../adapters/pdf/order-pdf.ts';
+import { createOrderPortalService, createOrderService, type OrderService } from '../domains/order/order.service.ts';
+import { createOrderRepository, createPortalOrderRepository, finalOrderTimes } from '../domains/order/order.repository.ts';
+import { createReferralRepository } from '../domains/referral/referral.repository.ts';
+import { createReferralAnswerService, createReferralService } from '../domains/referral/referral.service.ts';
+import { resolveProvider } from '../domains/provider/provider.model.ts';
+import { createComplaintRepository } from '../domains/complaint/complaint.repository.ts';
+import { createComplaintService } from '../domains/complaint/complaint.service.ts';
 import { createHash } from 'node:crypto';
 import type { Config } from './config.ts';
 import { SOFTWARE } from './version.ts';
@@ -216,6 +224,9 @@ export function createPlatform(deps: PlatformDeps) {
         ids,
         actor: { userId: ctx.userId, label: ctx.actor },
         userAgent: SOFTWARE,
+        onDelivered: async (d, deliveredAt) => {
+          if (d.subjectKind === 'order') await orders().recordDelivery(d.subjectId, { dispatchId: d.id, channel: d.channel, deliveredAt });
+        },
       });
     const review = () =>
       createReviewService({
@@ -233,6 +244,76 @@ export function createPlatform(deps: PlatformDeps) {
         ids,
         actor: { userId: ctx.userId, label: ctx.actor },
         settings: { undoWindowMs: config.reviewUndoMs, exposureDailyLimit: config.exposureDailyLimit },
+      });
+    const referrals = () =>
+      createReferralService({
+        referrals: createReferralRepository(db, { by: 'issuer', agencyId }),
+        agencyId,
+        agencyKind: async () => {
+          const agency = await agencies.get(agencyId);
+          if (!agency) throw new Error(`agency ${agencyId} vanished`);
+          return agency.kind;
+        },
+        agencyName: async () => (await agencies.get(agencyId))?.name ?? agencyId,
+        items: createIntakeRepository(db, agencyId),
+        decisionsOfItem: (itemId) => createReviewRepository(db, agencyId).decisionsOf([], [itemId]),
+        providers: {
+          async resolve(url) {
+            const r = resolveProvider(url, await createProviderRepository(db).list());
+            return r.ok && r.resolution ? { id: r.resolution.provider.id, name: r.resolution.provider.name } : null;
+          },
+          get: (providerId) => createProviderRepository(db).get(providerId),
+        },
+        dispatch: dispatches(),
+        enqueueReminder: async (referralId, reminder, runAt) => void (await queue.enqueue('referral.remind', { referralId }, { agencyId, runAt, idempotencyKey: `referral.remind:${referralId}:${reminder}` })),
+        reminderIntervalMs: config.referralReminderMs,
+        audit,
+        clock,
+        ids,
+        actor: { userId: ctx.userId, label: ctx.actor },
+      });
+    /** The instance-wide provider registry, changed as this agency (provider.service.ts says why it is shared). */
+    const providers = () =>
+      createProviderService({
+        providers: createProviderRepository(db),
+        agencies,
+        agencyId,
+        finalOrderTimes: (providerId) => finalOrderTimes(db, providerId, clock.now()),
+        dispatch: dispatches(),
+        audit,
+        clock,
+        ids,
+        actor: { userId: ctx.userId, label: ctx.actor },
+      });
+    const orders = (): OrderService =>
+      createOrderService({
+        orders: createOrderRepository(db, agencyId),
+        agency: async () => {
+          const agency = await agencies.get(agencyId);
+          if (!agency) throw new Error(`agency ${agencyId} vanished`);
+          return agency;
+        },
+        providers: {
+          get: (providerId) => createProviderRepository(db).get(providerId),
+          resolve: async (url) => {
+            const r = await providers().resolve(url);
+            return { provider: r.provider, reason: r.reason };
+          },
+          noticeSentAt: (providerId) => createProviderRepository(db).noticesOf(agencyId).sentAt(providerId),
+        },
+        items: createIntakeRepository(db, agencyId),
+        decisionsOfItems: (itemIds) => createReviewRepository(db, agencyId).decisionsOf([], itemIds),
+        dispatch: dispatches(),
+        blobs: blobs(),
+        renderPdf: renderOrderPdf,
+        signer: instanceSigner,
+        // One job per order and time: the key keeps a rescheduled clock from doubling up.
+        scheduleClock: async (orderId, runAt) => void (await queue.enqueue('order.clock', { orderId }, { agencyId, runAt, idempotencyKey: `order.clock:${orderId}:${runAt}` })),
+        audit,
+        clock,
+        ids,
+        actor: { userId: ctx.userId, label: ctx.actor },
+        settings: { escalationLeadMs: config.orderEscalationMs, appealPeriodMs: config.orderAppealMs },
       });
     // Every matched capture's item joins or opens a review case (DESIGN flow step 4).
     const matchThenAssign = () => {
@@ -297,15 +378,42 @@ export function createPlatform(deps: PlatformDeps) {
       matching,
       review,
       dispatches,
-      /** The instance-wide provider registry, changed as this agency (provider.service.ts says why it is shared). */
-      providers: () =>
-        createProviderService({
-          providers: createProviderRepository(db),
-          agencies,
-          agencyId,
-          // Removal orders are not stored yet: no provider has final orders, so none is exposed.
-          finalOrderTimes: async () => [],
-          dispatch: dispatches(),
+      providers,
+      /** TCO removal orders issued by this agency. */
+      orders,
+      /** Removal orders addressed to this agency (a provider agency); answers land on the issuer's order. */
+      portalOrders: () =>
+        createOrderPortalService({
+          orders: createPortalOrderRepository(db, agencyId),
+          issuer: (issuerId) => agencyServices(issuerId, { ...ctx, agencyId: issuerId }).orders(),
+          agencyName: async (id) => (await agencies.get(id))?.name ?? id,
+          audit,
+        }),
+      referrals,
+      /** Referrals addressed to this agency (a provider agency), to read and answer. */
+      portalReferrals: () =>
+        createReferralAnswerService({
+          referrals: createReferralRepository(db, { by: 'recipient', agencyId }),
+          audit,
+          auditOf: (issuerId) => auditFor({ ...ctx, agencyId: issuerId }),
+          agencyName: async (id) => (await agencies.get(id))?.name ?? null,
+          clock,
+          ids,
+          actor: ctx.actor,
+        }),
+      /** Complaints about this (provider) agency's removals, and its DSA statements of reasons. */
+      complaints: () =>
+        createComplaintService({
+          complaints: createComplaintRepository(db, agencyId),
+          agencyKind: async () => {
+            const agency = await agencies.get(agencyId);
+            if (!agency) throw new Error(`agency ${agencyId} vanished`);
+            return agency.kind;
+          },
+          received: createReferralRepository(db, { by: 'recipient', agencyId }),
+          // Executed removal orders are not linked to the provider agency yet: no order can be complained about.
+          orders: { removal: async () => null },
+          agencyName: async (id) => (await agencies.get(id))?.name ?? null,
           audit,
           clock,
           ids,
@@ -359,7 +467,24 @@ export function createPlatform(deps: PlatformDeps) {
     };
   }
 
-  return { db, dialect: deps.dialect, config, clock, ids, agencies, store, queue, fetcher, sha256, instanceSigner, auth, auditFor, scopeFor, systemScope, agencyServices, bankFeed, matchIndex };
+  /**
+   * Referral answers from a provider itself, for its signed webhook callbacks: it sees only the
+   * referrals sent to it, and each answer is audited in the issuing agency's log as `provider:<id>`.
+   */
+  function referralAnswersOf(providerId: string) {
+    const actor = `provider:${providerId}`;
+    return createReferralAnswerService({
+      referrals: createReferralRepository(db, { by: 'provider', providerId }),
+      audit: null,
+      auditOf: (issuerId) => auditFor({ agencyId: issuerId, userId: null, actor, clientIp: null, requestId: null }),
+      agencyName: async (id) => (await agencies.get(id))?.name ?? null,
+      clock,
+      ids,
+      actor,
+    });
+  }
+
+  return { db, dialect: deps.dialect, config, clock, ids, agencies, store, queue, fetcher, sha256, instanceSigner, auth, auditFor, scopeFor, systemScope, agencyServices, referralAnswersOf, bankFeed, matchIndex };
 }
 
 export type Platform = ReturnType<typeof createPlatform>;

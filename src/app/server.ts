@@ -40,6 +40,10 @@ import { outletRoutes, OutletSuggestionView, OutletView } from '../domains/outle
 import { CaseSummaryView, DecisionView, PriorityExplainedView, reviewRoutes } from '../domains/review/review.routes.ts';
 import { providerRoutes, ProviderView } from '../domains/provider/provider.routes.ts';
 import { dispatchRoutes, DispatchView, PortalMessageView } from '../domains/dispatch/dispatch.routes.ts';
+import { AnnexIView, orderRoutes, OrderSummaryView, OrderView, PortalOrderView } from '../domains/order/order.routes.ts';
+import { callbackRoutes } from '../domains/order/callback.routes.ts';
+import { ReceivedReferralSummaryView, ReceivedReferralView, ReferralDetailView, ReferralItemView, referralRoutes, ReferralView } from '../domains/referral/referral.routes.ts';
+import { complaintRoutes, ComplaintDetailView, ComplaintView } from '../domains/complaint/complaint.routes.ts';
 
 export const WEB_DIST = join(REPO_ROOT, 'web', 'dist');
 export { REPO_ROOT, VERSION };
@@ -140,7 +144,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   // Shared response shapes live at the root so every route plugin (and OpenAPI) can $ref them.
-  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView, ItemView, CaptureView, SourceView, CustodyEventView, BankView, BankEntryView, ImportReportView, MatchView, PriorityExplainedView, DecisionView, CaseSummaryView, OutletView, OutletSuggestionView, ProviderView, DispatchView, PortalMessageView]) app.addSchema(schema);
+  for (const schema of [ErrorBody, AgencyView, UserView, Session, TokenView, AuditView, JobView, BlobView, ItemView, CaptureView, SourceView, CustodyEventView, BankView, BankEntryView, ImportReportView, MatchView, PriorityExplainedView, DecisionView, CaseSummaryView, OutletView, OutletSuggestionView, ProviderView, DispatchView, PortalMessageView, ReferralView, ReferralItemView, ReferralDetailView, ReceivedReferralView, ReceivedReferralSummaryView, ComplaintView, ComplaintDetailView, AnnexIView, OrderSummaryView, OrderView, PortalOrderView]) app.addSchema(schema);
 
   installAuth(app, platform);
 
@@ -189,6 +193,10 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       await api.register(outletRoutes);
       await api.register(providerRoutes);
       await api.register(dispatchRoutes);
+      await api.register(orderRoutes);
+      await api.register(callbackRoutes(platform));
+      await api.register(referralRoutes(config.referralReminderMs));
+      await api.register(complaintRoutes);
     },
     { prefix: '/api/v1' },
   );

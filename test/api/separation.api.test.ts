@@ -35,6 +35,12 @@ interface Victim {
   /** A provider in the instance-wide registry, whose portal agency is the partner, and the victim's first-order notice to it. */
   providerId: string;
   dispatchId: string;
+  /** A removal order the victim proposed to that provider, from a decided URL item. */
+  orderId: string;
+  /** A referral of the same item to that provider, removed by the partner, and the partner's complaint about the removal. */
+  referralId: string;
+  referralItemId: string;
+  complaintId: string;
 }
 
 interface Attempt {
@@ -44,6 +50,13 @@ interface Attempt {
   /** A token-only route (the HMA-compatible ones): sent with an API token carrying all the actor's permissions. */
   bearer?: true;
 }
+
+/** Annex I sections E–G of a removal order. */
+const ORDER_SECTIONS = {
+  authority: { type: 'law_enforcement', name: 'Synthetic unit', representative: 'Officer', fileNumber: 'F-1', address: '1 Test Street', telephone: '+1 555 0100', email: 'unit@authority.example' },
+  followUpContact: { name: 'Desk', email: 'desk@authority.example', telephone: null },
+  redress: { body: 'Court', deadline: 'one month', lawReference: 'Synthetic Act' },
+};
 
 /** A PDQ hash the victim banks in the bank of that HMA name, which another agency looks up. */
 const victimPdq = (hmaBank: string) => createHash('sha256').update(`${hmaBank} pdq`).digest('hex');
@@ -154,6 +167,42 @@ const ROUTES: Record<string, (v: Victim) => Attempt> = {
   'GET /api/v1/dispatches/:dispatchId': (v) => ({ url: `/api/v1/dispatches/${v.dispatchId}` }),
   'GET /api/v1/portal/messages': () => ({ url: '/api/v1/portal/messages' }),
   'POST /api/v1/portal/messages/:dispatchId/received': (v) => ({ url: `/api/v1/portal/messages/${v.dispatchId}/received` }),
+  'POST /api/v1/orders': (v) => ({ url: '/api/v1/orders', body: { itemIds: [v.itemId], referenceNumber: 'INTRUDER-1', issuingState: 'IE', ...ORDER_SECTIONS } }),
+  'GET /api/v1/orders': () => ({ url: '/api/v1/orders' }),
+  'GET /api/v1/orders/:orderId': (v) => ({ url: `/api/v1/orders/${v.orderId}` }),
+  'POST /api/v1/orders/:orderId/approve': (v) => ({ url: `/api/v1/orders/${v.orderId}/approve`, body: {} }),
+  'POST /api/v1/orders/:orderId/reject': (v) => ({ url: `/api/v1/orders/${v.orderId}/reject`, body: {} }),
+  'POST /api/v1/orders/:orderId/withdraw': (v) => ({ url: `/api/v1/orders/${v.orderId}/withdraw`, body: { reason: 'intruder' } }),
+  'POST /api/v1/orders/:orderId/obstacle-ceased': (v) => ({ url: `/api/v1/orders/${v.orderId}/obstacle-ceased`, body: {} }),
+  'POST /api/v1/orders/:orderId/clarification': (v) => ({ url: `/api/v1/orders/${v.orderId}/clarification`, body: { clarification: 'intruder' } }),
+  'POST /api/v1/orders/:orderId/non-disclosure/extend': (v) => ({ url: `/api/v1/orders/${v.orderId}/non-disclosure/extend`, body: { reason: 'intruder' } }),
+  'POST /api/v1/orders/:orderId/scrutiny': (v) => ({ url: `/api/v1/orders/${v.orderId}/scrutiny`, body: { outcome: 'infringement_found' } }),
+  'GET /api/v1/orders/:orderId/document.json': (v) => ({ url: `/api/v1/orders/${v.orderId}/document.json` }),
+  'GET /api/v1/orders/:orderId/document.pdf': (v) => ({ url: `/api/v1/orders/${v.orderId}/document.pdf` }),
+  'GET /api/v1/portal/orders': () => ({ url: '/api/v1/portal/orders' }),
+  'GET /api/v1/portal/orders/:orderId/document.json': (v) => ({ url: `/api/v1/portal/orders/${v.orderId}/document.json` }),
+  'GET /api/v1/portal/orders/:orderId/document.pdf': (v) => ({ url: `/api/v1/portal/orders/${v.orderId}/document.pdf` }),
+  'GET /api/v1/portal/orders/:orderId': (v) => ({ url: `/api/v1/portal/orders/${v.orderId}` }),
+  'POST /api/v1/portal/orders/:orderId/acknowledge': (v) => ({ url: `/api/v1/portal/orders/${v.orderId}/acknowledge` }),
+  'POST /api/v1/portal/orders/:orderId/annex-ii': (v) => ({ url: `/api/v1/portal/orders/${v.orderId}/annex-ii`, body: { measure: 'removed', actionAt: 1, authorisedPerson: 'intruder', contactEmail: 'intruder@example.test' } }),
+  'POST /api/v1/portal/orders/:orderId/annex-iii': (v) => ({ url: `/api/v1/portal/orders/${v.orderId}/annex-iii`, body: { obstacle: 'force_majeure', explanation: 'intruder', authorisedPerson: 'intruder', contactEmail: 'intruder@example.test' } }),
+  'POST /api/v1/portal/orders/:orderId/scrutiny-request': (v) => ({ url: `/api/v1/portal/orders/${v.orderId}/scrutiny-request`, body: {} }),
+  'POST /api/v1/portal/orders/:orderId/reinstated': (v) => ({ url: `/api/v1/portal/orders/${v.orderId}/reinstated`, body: {} }),
+  'POST /api/v1/referrals': (v) => ({ url: '/api/v1/referrals', body: { itemIds: [v.itemId] } }),
+  'GET /api/v1/referrals': () => ({ url: '/api/v1/referrals' }),
+  'GET /api/v1/referrals/:referralId': (v) => ({ url: `/api/v1/referrals/${v.referralId}` }),
+  'PATCH /api/v1/referrals/:referralId': (v) => ({ url: `/api/v1/referrals/${v.referralId}`, body: { reasons: 'rewritten by an intruder' } }),
+  'POST /api/v1/referrals/:referralId/send': (v) => ({ url: `/api/v1/referrals/${v.referralId}/send` }),
+  'POST /api/v1/referrals/:referralId/close': (v) => ({ url: `/api/v1/referrals/${v.referralId}/close`, body: {} }),
+  'GET /api/v1/portal/referrals': () => ({ url: '/api/v1/portal/referrals' }),
+  'GET /api/v1/portal/referrals/:referralId': (v) => ({ url: `/api/v1/portal/referrals/${v.referralId}` }),
+  'POST /api/v1/portal/referrals/:referralId/acknowledge': (v) => ({ url: `/api/v1/portal/referrals/${v.referralId}/acknowledge` }),
+  'POST /api/v1/portal/referrals/:referralId/items/:itemId/outcome': (v) => ({ url: `/api/v1/portal/referrals/${v.referralId}/items/${v.referralItemId}/outcome`, body: { outcome: 'declined', reason: 'intruder' } }),
+  'POST /api/v1/portal/complaints': (v) => ({ url: '/api/v1/portal/complaints', body: { subject: { kind: 'referral_item', referralId: v.referralId, itemId: v.referralItemId }, receivedAt: 1, text: 'intruder' } }),
+  'GET /api/v1/portal/complaints': () => ({ url: '/api/v1/portal/complaints' }),
+  'GET /api/v1/portal/complaints/:complaintId': (v) => ({ url: `/api/v1/portal/complaints/${v.complaintId}` }),
+  'POST /api/v1/portal/complaints/:complaintId/decision': (v) => ({ url: `/api/v1/portal/complaints/${v.complaintId}/decision`, body: { outcome: 'reinstated', reasons: 'intruder' } }),
+  'POST /api/v1/portal/statements-of-reasons': (v) => ({ url: '/api/v1/portal/statements-of-reasons', body: { actions: [{ referralId: v.referralId, itemId: v.referralItemId }], fields: {} } }),
 };
 
 /** A PDQ hash an intruder tries to plant in another agency's bank. */
@@ -187,9 +236,20 @@ async function seed(t: TestApp, agencyId: string, admin: Actor, label: string): 
   const reviewCase = await t.db.db.selectFrom('case_item').select('case_id').where('item_id', '=', item.id).executeTakeFirstOrThrow();
   const decision = (await t.as(admin, 'POST', `/api/v1/review/cases/${reviewCase.case_id}/decisions`, { verdict: 'terrorist_content', grounds: ['a'], reasons: `${label}: synthetic`, proposeOrder: true })).json().decision;
   const outlet = (await t.as(admin, 'POST', '/api/v1/outlets', { name: `${label} outlet`, channels: [{ kind: 'domain', value: `${label}-outlet.example` }] })).json();
-  const provider = (await t.as(admin, 'POST', '/api/v1/providers', { name: `${label} host`, domainPatterns: [`${label}-host.example`], providerAgencyId: partner.id })).json().provider;
+  const provider = (await t.as(admin, 'POST', '/api/v1/providers', { name: `${label} host`, domainPatterns: [`${label}-host.example`], providerAgencyId: partner.id, mainEstablishment: 'IE' })).json().provider;
   const notice = (await t.as(admin, 'POST', `/api/v1/providers/${provider?.id}/first-order-notice`, {})).json();
-  if (!capture || !source.id || !entry?.id || share.statusCode !== 201 || !outlet.channels?.[0]?.id || !notice.dispatches?.[0]?.id) throw new Error(`seeding ${label} failed`);
+  const hosted = (await t.as(admin, 'POST', '/api/v1/items', { url: `https://${label}-host.example/post/1` })).json().item;
+  const { caseId: hostedCase } = await services.review().assignItem(hosted.id);
+  await t.as(admin, 'POST', `/api/v1/review/cases/${hostedCase}/decisions`, { verdict: 'terrorist_content', grounds: ['a'], reasons: `${label}: synthetic` });
+  // Past the decision's undo window, so that it is current.
+  t.clock.advance(t.config.reviewUndoMs + 1);
+  const order = (await t.as(admin, 'POST', '/api/v1/orders', { itemIds: [hosted.id], referenceNumber: `${label}-ORDER-1`, issuingState: 'IE', ...ORDER_SECTIONS })).json();
+  if (!capture || !source.id || !entry?.id || share.statusCode !== 201 || !outlet.channels?.[0]?.id || !notice.dispatches?.[0]?.id || !order.id) throw new Error(`seeding ${label} failed`);
+  const referral = (await t.as(admin, 'POST', '/api/v1/referrals', { itemIds: [hosted.id] })).json();
+  await t.as(admin, 'POST', `/api/v1/referrals/${referral.referral?.id}/send`);
+  const partnerServices = t.platform.agencyServices(partner.id, { agencyId: partner.id, userId: null, actor: 'test', clientIp: null, requestId: null });
+  await partnerServices.portalReferrals().answer(referral.referral.id, { kind: 'outcome', itemId: referral.items[0].id, outcome: 'removed' });
+  const complaint = await partnerServices.complaints().record({ subject: { kind: 'referral_item', referralId: referral.referral.id, itemId: referral.items[0].id }, receivedAt: t.clock.now(), text: `${label}: synthetic complaint` });
   return {
     agencyId,
     userId: admin.user.id,
@@ -209,11 +269,15 @@ async function seed(t: TestApp, agencyId: string, admin: Actor, label: string): 
     channelId: outlet.channels[0].id,
     providerId: provider.id,
     dispatchId: notice.dispatches[0].id,
+    orderId: order.id,
+    referralId: referral.referral.id,
+    referralItemId: referral.items[0].id,
+    complaintId: complaint.complaint.id,
   };
 }
 
 /** Routes that list "your own" data: another agency gets 200 with its own rows, never the victim's. */
-const OWN_LISTS = new Set(['GET /api/v1/auth/me', 'GET /api/v1/agencies', 'GET /api/v1/tokens', 'GET /api/v1/jobs', 'GET /api/v1/audit', 'GET /api/v1/audit/export', 'GET /api/v1/items', 'GET /api/v1/sources', 'POST /api/v1/custody/verify', 'GET /api/v1/banks', 'GET /api/v1/review/queue', 'GET /api/v1/review/exposure', 'GET /api/v1/dispatches', 'GET /api/v1/portal/messages']);
+const OWN_LISTS = new Set(['GET /api/v1/auth/me', 'GET /api/v1/agencies', 'GET /api/v1/tokens', 'GET /api/v1/jobs', 'GET /api/v1/audit', 'GET /api/v1/audit/export', 'GET /api/v1/items', 'GET /api/v1/sources', 'POST /api/v1/custody/verify', 'GET /api/v1/banks', 'GET /api/v1/review/queue', 'GET /api/v1/review/exposure', 'GET /api/v1/dispatches', 'GET /api/v1/portal/messages', 'GET /api/v1/orders', 'GET /api/v1/portal/orders', 'GET /api/v1/referrals', 'GET /api/v1/portal/referrals', 'GET /api/v1/portal/complaints']);
 /**
  * The outlet registry is one per instance (outlet.service.ts): any agency's analysts may change it,
  * so another agency's user is not refused there. What holds is that no agency data is touched or
@@ -236,7 +300,7 @@ const INSTANCE_WIDE = new Set([
   'POST /api/v1/providers/:providerId/first-order-notice',
 ]);
 /** Routes that create in the caller's own agency: the cross-agency test is that nothing lands in the victim's. */
-const OWN_CREATES = new Set(['POST /api/v1/tokens', 'POST /api/v1/blobs', 'POST /api/v1/auth/logout', 'POST /api/v1/items', 'POST /api/v1/items/bulk', 'POST /api/v1/items/upload', 'POST /api/v1/sources', 'POST /api/v1/banks']);
+const OWN_CREATES = new Set(['POST /api/v1/tokens', 'POST /api/v1/blobs', 'POST /api/v1/auth/logout', 'POST /api/v1/items', 'POST /api/v1/items/bulk', 'POST /api/v1/items/upload', 'POST /api/v1/sources', 'POST /api/v1/banks', 'POST /api/v1/orders', 'POST /api/v1/referrals']);
 
 // One logged-in user (argon2) per route and role: the matrix grows with every route, past the default timeout.
 describe.each(DIALECTS)('agency separation and role matrix on %s', { timeout: 180_000 }, (dialect) => {
@@ -250,7 +314,7 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', { timeout: 18
     const a = await t.createAgency('Victim unit');
     const admin = await t.actor(a, ['admin', 'analyst', 'auditor']);
     victim = await seed(t, a.id, admin, 'victim');
-    victimIds = [a.id, admin.user.id, victim.tokenId, victim.jobId, victim.blobHash, victim.itemId, victim.captureId, victim.sourceId, victim.bankId, victim.entryId, victim.caseId, victim.decisionId, victim.dispatchId];
+    victimIds = [a.id, admin.user.id, victim.tokenId, victim.jobId, victim.blobHash, victim.itemId, victim.captureId, victim.sourceId, victim.bankId, victim.entryId, victim.caseId, victim.decisionId, victim.dispatchId, victim.orderId, victim.referralId, victim.complaintId];
     routes = t.app.vigilRoutes.filter((r) => r.auth !== 'public').map((r) => ({ key: `${r.method} ${r.url}`, auth: r.auth }));
   });
   afterAll(async () => t.close());
@@ -282,7 +346,7 @@ describe.each(DIALECTS)('agency separation and role matrix on %s', { timeout: 18
       if (OWN_LISTS.has(key) || OWN_CREATES.has(key) || INSTANCE_WIDE.has(key) || HMA_OWN.has(key)) {
         expect({ key, leaked }).toEqual({ key, leaked: [] });
         const after = await snapshot(t);
-        for (const table of ['user_account', 'user_role', 'blob_ref', 'job', 'agency', 'item', 'watched_source', 'custody_event', 'bank', 'bank_entry', 'provider_notice', 'dispatch', 'dispatch_attempt']) {
+        for (const table of ['user_account', 'user_role', 'blob_ref', 'job', 'agency', 'item', 'watched_source', 'custody_event', 'bank', 'bank_entry', 'provider_notice', 'dispatch', 'dispatch_attempt', 'removal_order', 'order_event', 'referral', 'referral_item', 'referral_event']) {
           const victimRows = (rows: unknown[]) => rows.filter((r) => String(r).includes(victim.agencyId));
           expect({ key, table, rows: victimRows(after[table] ?? []) }).toEqual({ key, table, rows: victimRows(before[table] ?? []) });
         }

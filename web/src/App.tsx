@@ -6,18 +6,25 @@ import { AuditScreen } from './screens/audit.screen';
 import { BankRoute } from './screens/bank.screen';
 import { BanksScreen } from './screens/banks.screen';
 import { CaseRoute } from './screens/case.screen';
+import { ComposeOrderScreen, ComposeReferralScreen } from './screens/compose.screen';
 import { CustodyScreen } from './screens/custody.screen';
 import { IntakeScreen } from './screens/intake.screen';
 import { ItemRoute } from './screens/item.screen';
 import { ItemsScreen } from './screens/items.screen';
 import { JobsScreen } from './screens/jobs.screen';
 import { LoginScreen } from './screens/login.screen';
+import { OrderRoute } from './screens/order.screen';
+import { OrdersScreen } from './screens/orders.screen';
 import { OutletRoute } from './screens/outlet.screen';
 import { OutletsScreen } from './screens/outlets.screen';
 import { OverviewScreen } from './screens/overview.screen';
+import { PortalOrderRoute } from './screens/portal-orders.screen';
+import { PortalReferralRoute } from './screens/portal-referrals.screen';
 import { PortalScreen } from './screens/portal.screen';
 import { ProviderRoute } from './screens/provider.screen';
 import { ProvidersScreen } from './screens/providers.screen';
+import { ReferralRoute } from './screens/referral.screen';
+import { ReferralsScreen } from './screens/referrals.screen';
 import { ReviewQueueScreen } from './screens/review-queue.screen';
 import { SourceScreen } from './screens/source.screen';
 import { SourcesScreen } from './screens/sources.screen';
@@ -53,6 +60,14 @@ export function App(): ReactNode {
         <Route path="providers" element={<Permitted permission="provider.read"><ProvidersScreen /></Permitted>} />
         <Route path="providers/:providerId" element={<Permitted permission="provider.read"><ProviderRoute /></Permitted>} />
         <Route path="portal" element={<Permitted permission="portal.respond"><PortalScreen /></Permitted>} />
+        <Route path="portal/orders/:orderId" element={<Permitted permission="portal.respond"><PortalOrderRoute /></Permitted>} />
+        <Route path="portal/referrals/:referralId" element={<Permitted permission="portal.respond"><PortalReferralRoute /></Permitted>} />
+        <Route path="orders" element={<Permitted permission="order.read"><OrdersScreen /></Permitted>} />
+        <Route path="orders/new" element={<Permitted permission="review.decide"><ComposeOrderScreen /></Permitted>} />
+        <Route path="orders/:orderId" element={<Permitted permission="order.read"><OrderRoute /></Permitted>} />
+        <Route path="referrals" element={<Permitted permission="provider.read"><ReferralsScreen /></Permitted>} />
+        <Route path="referrals/new" element={<Permitted permission="review.decide"><ComposeReferralScreen /></Permitted>} />
+        <Route path="referrals/:referralId" element={<Permitted permission="provider.read"><ReferralRoute /></Permitted>} />
         <Route path="custody" element={<Permitted permission="custody.verify"><CustodyScreen /></Permitted>} />
         <Route path="agencies" element={<Permitted permission="agency.read"><AgenciesScreen /></Permitted>} />
         <Route path="users" element={<Permitted permission="user.read"><UsersScreen /></Permitted>} />

@@ -19,8 +19,11 @@ export const SCREENS: readonly Screen[] = [
   { path: '/outlets', label: 'Outlets', permission: 'item.read', about: 'Media outlets, their aliases, groups and known channels.' },
   // Provider agencies read the registry through the API but do not address providers themselves.
   { path: '/providers', label: 'Providers', permission: 'provider.read', about: 'Hosting providers, their contact points, and what was sent to them.', kinds: ['authority', 'flagger'] },
+  // TCO Art. 3(1): competent authorities issue removal orders; providers answer them in the portal.
+  { path: '/orders', label: 'Orders', permission: 'order.read', about: 'Removal orders, their one-hour clocks and the providers’ answers.', kinds: ['authority'] },
+  { path: '/referrals', label: 'Referrals', permission: 'provider.read', about: 'Items referred to providers under their terms of service, and the outcomes.', kinds: ['authority', 'flagger'] },
   // Only provider agencies receive messages; an authority's admin holds the permission but has no inbox.
-  { path: '/portal', label: 'Portal', permission: 'portal.respond', about: 'Notices, referrals and orders sent to your agency; acknowledge receipt.', kinds: ['provider'] },
+  { path: '/portal', label: 'Portal', permission: 'portal.respond', about: 'Notices, referrals, orders and complaints: acknowledge and answer them.', kinds: ['provider'] },
   { path: '/custody', label: 'Custody', permission: 'custody.verify', about: 'Verify the chain of custody and its checkpoints.' },
   { path: '/agencies', label: 'Agencies', permission: 'agency.read', about: 'Agencies on this instance and their kind.' },
   { path: '/users', label: 'Users', permission: 'user.read', about: 'People in your agency, their roles and access.' },

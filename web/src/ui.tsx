@@ -1,4 +1,4 @@
-/** Small shared pieces: error banner, time cell, data loading hook, page title, state badge, short hash, tabs. */
+/** Small shared pieces: error banner, time cell, ticking clock, data loading hook, page title, state badge, short hash, tabs. */
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { describeError } from './api/client';
 import { formatTime, isoTime } from './format';
@@ -35,6 +35,18 @@ export function useTitle(title: string): void {
   useEffect(() => {
     document.title = `${title} · Vigil`;
   }, [title]);
+}
+
+/** The current time, re-read every `tickMs` while a countdown is on screen. */
+export function useNow(tickMs: number, ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    setNow(Date.now());
+    if (!ticking) return;
+    const timer = window.setInterval(() => setNow(Date.now()), tickMs);
+    return () => window.clearInterval(timer);
+  }, [tickMs, ticking]);
+  return now;
 }
 
 export interface Loaded<T> {

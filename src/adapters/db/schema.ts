@@ -517,6 +517,137 @@ export interface DispatchAttemptTable {
   duration_ms: number;
 }
 
+export interface RemovalOrderTable {
+  order_id: string;
+  agency_id: string;
+  provider_id: string;
+  reference_number: string;
+  status: string;
+  annex_i: string;
+  emergency: number;
+  emergency_reason: string | null;
+  case_id: string | null;
+  decision_ids: string;
+  item_ids: string;
+  proposed_by: string;
+  proposed_at: number;
+  approved_by: string | null;
+  approved_at: number | null;
+  issued_at: number | null;
+  received_at: number | null;
+  document_sha256: string | null;
+  pdf_sha256: string | null;
+  signature: string | null;
+  signature_key_id: string | null;
+  non_disclosure_extensions: number;
+  cross_border: number;
+  host_authority: string | null;
+  appeal_period_ms: number;
+  final_at: number | null;
+  seq: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrderEventTable {
+  order_event_id: string;
+  order_id: string;
+  agency_id: string;
+  seq: number;
+  type: string;
+  at: number;
+  actor: string;
+  detail: string;
+  recorded_at: number;
+}
+
+export interface CallbackReceiptTable {
+  callback_receipt_id: string;
+  provider_id: string;
+  delivery_id: string;
+  signature: string;
+  received_at: number;
+}
+
+export interface ReferralTable {
+  referral_id: string;
+  agency_id: string;
+  provider_id: string;
+  recipient_agency_id: string | null;
+  reference: string;
+  reasons: string;
+  state: string;
+  reminders: number;
+  version: number;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+  sent_at: number | null;
+  delivered_at: number | null;
+  acknowledged_at: number | null;
+  actioned_at: number | null;
+  closed_at: number | null;
+  close_note: string | null;
+}
+
+export interface ReferralItemTable {
+  referral_item_id: string;
+  referral_id: string;
+  agency_id: string;
+  item_id: string;
+  position: number;
+  url: string;
+  decision_id: string;
+  grounds: string;
+  outcome: string | null;
+  outcome_reason: string | null;
+  action_at: number | null;
+  answered_at: number | null;
+  answered_by: string | null;
+}
+
+export interface ReferralEventTable {
+  referral_event_id: string;
+  referral_id: string;
+  agency_id: string;
+  at: number;
+  kind: string;
+  actor: string;
+  detail: string;
+}
+
+export interface ComplaintTable {
+  complaint_id: string;
+  agency_id: string;
+  subject_kind: string;
+  referral_id: string | null;
+  referral_item_id: string | null;
+  order_id: string | null;
+  moderation_ref: string | null;
+  content_url: string | null;
+  received_at: number;
+  due_at: number;
+  text: string;
+  state: string;
+  reasons: string | null;
+  reinstated_at: number | null;
+  decided_at: number | null;
+  decided_by: string | null;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+}
+
+export interface ComplaintEventTable {
+  complaint_event_id: string;
+  complaint_id: string;
+  agency_id: string;
+  at: number;
+  kind: string;
+  actor: string;
+  detail: string;
+}
+
 export interface Database {
   agency: AgencyTable;
   user_account: UserAccountTable;
@@ -557,5 +688,13 @@ export interface Database {
   provider_notice: ProviderNoticeTable;
   dispatch: DispatchTable;
   dispatch_attempt: DispatchAttemptTable;
+  removal_order: RemovalOrderTable;
+  order_event: OrderEventTable;
+  callback_receipt: CallbackReceiptTable;
+  referral: ReferralTable;
+  referral_item: ReferralItemTable;
+  referral_event: ReferralEventTable;
+  complaint: ComplaintTable;
+  complaint_event: ComplaintEventTable;
   schema_migration: SchemaMigrationTable;
 }

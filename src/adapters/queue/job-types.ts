@@ -25,6 +25,10 @@ export interface JobPayloads {
   'custody.checkpoint': Record<string, never>;
   /** The next delivery attempt of one outbound message to a provider (webhook or e-mail). */
   'dispatch.send': { dispatchId: string };
+  /** Reminds a provider of a referral it has not acknowledged (REFERRAL_REMINDERS_MAX at most). */
+  'referral.remind': { referralId: string };
+  /** Checks one removal order's clock: escalation before the deadline, breach after it. */
+  'order.clock': { orderId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -43,6 +47,8 @@ const DECLARED: Record<JobName, true> = {
   'watch.run': true,
   'custody.checkpoint': true,
   'dispatch.send': true,
+  'referral.remind': true,
+  'order.clock': true,
 };
 
 /** Every declared job name; the registry requires exactly one handler for each. */

@@ -31,19 +31,20 @@ export const PERMISSIONS = [
   'provider.read',
   'provider.manage',
   'portal.respond',
+  'order.read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const ANALYST_WORK: readonly Permission[] = ['item.read', 'item.write', 'content.read', 'evidence.export', 'source.manage', 'custody.verify', 'bank.read', 'bank.manage', 'review.decide', 'outlet.manage', 'provider.read', 'provider.manage'];
+const ANALYST_WORK: readonly Permission[] = ['item.read', 'item.write', 'content.read', 'evidence.export', 'source.manage', 'custody.verify', 'bank.read', 'bank.manage', 'review.decide', 'outlet.manage', 'provider.read', 'provider.manage', 'order.read'];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Admins of a provider agency also read and acknowledge what authorities send it (the portal).
   admin: ['agency.read', 'user.read', 'user.manage', 'token.manage', 'job.read', 'job.manage', 'blob.read', 'blob.write', 'review.approve', 'portal.respond', ...ANALYST_WORK],
   analyst: ['agency.read', 'token.manage', 'job.read', 'blob.read', 'blob.write', ...ANALYST_WORK],
-  reviewer: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'evidence.export', 'bank.read', 'review.decide', 'provider.read'],
-  approver: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'bank.read', 'review.approve', 'provider.read'],
+  reviewer: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'evidence.export', 'bank.read', 'review.decide', 'provider.read', 'order.read'],
+  approver: ['agency.read', 'token.manage', 'blob.read', 'item.read', 'content.read', 'bank.read', 'review.approve', 'provider.read', 'order.read'],
   // Auditors read the log and check the custody chain, not the content they describe.
-  auditor: ['agency.read', 'user.read', 'audit.read', 'job.read', 'item.read', 'custody.verify', 'bank.read', 'provider.read'],
+  auditor: ['agency.read', 'user.read', 'audit.read', 'job.read', 'item.read', 'custody.verify', 'bank.read', 'provider.read', 'order.read'],
   // Providers match their own uploads against hash lists shared with them, and read and
   // acknowledge referrals and orders in the portal.
   'provider-responder': ['agency.read', 'token.manage', 'bank.read', 'portal.respond'],

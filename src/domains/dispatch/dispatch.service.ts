@@ -60,6 +60,8 @@ export interface DispatchServiceDeps {
   ids: Ids;
   actor: { userId: string | null; label: string };
   userAgent: string;
+  /** Told of each delivery, after it is logged: a removal order's receipt starts its clock (TCO Art. 3(3)). */
+  onDelivered?(d: Dispatch, deliveredAt: number): Promise<void>;
 }
 
 export interface NewMessage {
@@ -152,7 +154,9 @@ export function createDispatchService(deps: DispatchServiceDeps) {
     const durationMs = Math.round(performance.now() - started);
     const next = afterAttempt(n, r);
     const state = next.next === 'delivered' ? 'delivered' : next.next === 'failed' ? 'failed' : 'queued';
-    await dispatches.recordAttempt(d.id, ids.next(), { attempt: n, at, status: r.status, httpStatus: r.httpStatus, error: r.error, durationMs }, { state, deliveredAt: state === 'delivered' ? clock.now() : null, lastError: r.error });
+    const deliveredAt = state === 'delivered' ? clock.now() : null;
+    await dispatches.recordAttempt(d.id, ids.next(), { attempt: n, at, status: r.status, httpStatus: r.httpStatus, error: r.error, durationMs }, { state, deliveredAt, lastError: r.error });
+    if (deliveredAt !== null) await deps.onDelivered?.(d, deliveredAt);
     if (next.next === 'retry') return { next: 'retry', delayMs: next.delayMs, reason: `attempt ${n} of ${DISPATCH_MAX_ATTEMPTS} failed: ${r.error ?? r.status}` };
     if (next.next === 'failed') await deps.audit.record({ action: 'dispatch.failed', targetType: 'dispatch', targetId: d.id, detail: { channel: d.channel, attempts: n, error: r.error } });
     return { next: 'done', reason: state };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { annexIIIProblems, annexIIProblems, annexIProblems, type AnnexI } from './annex.model.ts';
+import fc from 'fast-check';
+import { annexIIIProblems, annexIIProblems, annexIProblems, canonicalJson, ORDER_DOCUMENT_FORMAT, orderDocument, type AnnexI } from './annex.model.ts';
 
 const T = Date.UTC(2026, 10, 24, 9);
 const complete: AnnexI = {
@@ -60,5 +61,24 @@ describe('Annex II and III', () => {
       annexIIIProblems({ orderReference: 'R', providerReference: null, receivedAt: T, obstacle: 'insufficient_information', explanation: 'The URL does not resolve to one item.', clarificationRequested: null, authorisedPerson: 'P', contactEmail: 'p@x.example' }).map((x) => x.field),
     ).toEqual(['clarificationRequested']);
     expect(annexIIIProblems({ orderReference: 'R', providerReference: null, receivedAt: T, obstacle: 'force_majeure', explanation: 'Data centre outage.', clarificationRequested: null, authorisedPerson: 'P', contactEmail: 'p@x.example' })).toEqual([]);
+  });
+});
+
+describe('the signed order document', () => {
+  it('serialises with sorted keys at every level and no whitespace, whatever the insertion order', () => {
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: null }], c: 'x' } })).toBe('{"a":{"c":"x","d":[{"y":null,"z":1}]},"b":1}');
+    expect(canonicalJson({ a: 1, b: undefined })).toBe('{"a":1}');
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const text = canonicalJson(v);
+        expect(canonicalJson(JSON.parse(text))).toBe(text);
+      }),
+    );
+  });
+
+  it('carries Annex I with the Art. 3(3) notice', () => {
+    const doc = orderDocument({ orderId: 'o', issuingAgency: { id: 'a', name: 'IRU' }, annexI: complete });
+    expect(doc).toMatchObject({ format: ORDER_DOCUMENT_FORMAT, orderId: 'o', annexI: complete });
+    expect(doc.notice).toContain('within one hour of receipt');
   });
 });

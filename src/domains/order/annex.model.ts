@@ -167,3 +167,42 @@ export function annexIIIProblems(a: AnnexIII): AnnexProblem[] {
   if (!EMAIL_RE.test(a.contactEmail)) out.push({ field: 'contactEmail', section: 'A', problem: 'is not an e-mail address' });
   return out;
 }
+
+/** The format name of the signed order document, so a receiver knows how to read it. */
+export const ORDER_DOCUMENT_FORMAT = 'vigil.removal-order.v1';
+
+/**
+ * JSON with object keys sorted at every level and no whitespace: the same data always gives the
+ * same bytes, so a receiver can re-serialise what it parsed and check the signature over them.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export interface OrderDocument {
+  format: typeof ORDER_DOCUMENT_FORMAT;
+  orderId: string;
+  issuingAgency: { id: string; name: string };
+  /** Annex I, sections A–G, with the emergency declaration. */
+  annexI: AnnexI;
+  /** Art. 3(3), the header of Annex I: what the addressee must do, in the document itself. */
+  notice: string;
+}
+
+/** The document that is signed, rendered as PDF, and sent: the same data for all three. */
+export function orderDocument(o: { orderId: string; issuingAgency: { id: string; name: string }; annexI: AnnexI }): OrderDocument {
+  return {
+    format: ORDER_DOCUMENT_FORMAT,
+    orderId: o.orderId,
+    issuingAgency: o.issuingAgency,
+    annexI: o.annexI,
+    notice:
+      'Under Article 3(3) of Regulation (EU) 2021/784 you must remove the terrorist content or disable access to it in all Member States as soon as possible and in any event within one hour of receipt of this order. ' +
+      'Under Article 6 you must preserve the content and related data. Answer with the feedback form of Annex II, or with Annex III if you cannot comply.',
+  };
+}

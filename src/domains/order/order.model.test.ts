@@ -4,18 +4,26 @@ import {
   addMonthsUtc,
   applyOrderEvent,
   complaintDueAt,
+  currentOrderDecision,
+  dueClockEvents,
   firstOrderNoticeProblem,
   foldOrderEvents,
   INITIAL_ORDER_STATE,
+  isCrossBorder,
   isExposed,
+  lifecycleEventOf,
+  nonDisclosureExtensionProblem,
   nonDisclosureUntil,
   OBSTACLES,
   orderClock,
   preservationUntil,
   REMOVAL_WINDOW_MS,
   scrutinyWindows,
+  storedOrderState,
+  type DecisionFacts,
   type OrderEvent,
   type OrderState,
+  type StoredOrderEvent,
 } from './order.model.ts';
 
 const MIN = 60_000;
@@ -210,5 +218,63 @@ describe('the other legal clocks', () => {
     expect(complaintDueAt(T0)).toBe(T0 + 14 * 24 * H);
     expect(new Date(preservationUntil(Date.UTC(2026, 7, 31, 10))).toISOString()).toBe('2027-02-28T10:00:00.000Z');
     expect(new Date(addMonthsUtc(Date.UTC(2024, 2, 31), -1)).toISOString()).toBe('2024-02-29T00:00:00.000Z');
+  });
+});
+
+describe('stored orders', () => {
+  const stored = (type: StoredOrderEvent['type'], at: number, detail: Record<string, unknown> = {}): StoredOrderEvent => ({ type, at, detail });
+
+  it('folds the lifecycle out of the stream and ignores workflow events; before issue an order is proposed or rejected', () => {
+    expect(storedOrderState([stored('proposed', T0)])).toMatchObject({ ok: true, status: 'proposed' });
+    expect(storedOrderState([stored('proposed', T0), stored('rejected', T0 + 1)])).toMatchObject({ ok: true, status: 'rejected' });
+    const r = storedOrderState([stored('proposed', T0), stored('approved', T0 + 1), stored('issued', T0 + 1), stored('received', T0 + 2), stored('annex_iii', T0 + 3, { obstacle: 'force_majeure' }), stored('escalated', T0 + 4)]);
+    expect(r).toMatchObject({ ok: true, status: 'suspended', state: { obstacle: 'force_majeure', receivedAt: T0 + 2 } });
+    expect(lifecycleEventOf(stored('annex_ii', T0, { measure: 'removed', actionAt: T0 - 1 }))).toEqual({ type: 'annex_ii', at: T0, measure: 'removed', actionAt: T0 - 1 });
+    expect(lifecycleEventOf(stored('annex_ii', T0, { measure: 'deleted' }))).toBeNull();
+    expect(lifecycleEventOf(stored('dispatched', T0))).toBeNull();
+  });
+
+  it('escalates once per deadline at deadline − lead, and records the breach once the deadline has passed', () => {
+    const running = fold(issuedReceived());
+    const deadline = T0 + H;
+    expect(dueClockEvents(running, [], deadline - 15 * MIN - 1, 15 * MIN)).toEqual([]);
+    expect(dueClockEvents(running, [], deadline - 15 * MIN, 15 * MIN)).toEqual([{ type: 'escalated', deadline }]);
+    expect(dueClockEvents(running, [stored('escalated', deadline - 15 * MIN, { deadline })], deadline, 15 * MIN)).toEqual([]);
+    expect(dueClockEvents(running, [stored('escalated', deadline - 15 * MIN, { deadline })], deadline + 1, 15 * MIN)).toEqual([{ type: 'breached', deadline }]);
+    expect(dueClockEvents(running, [], deadline + 1, 15 * MIN)).toEqual([
+      { type: 'escalated', deadline },
+      { type: 'breached', deadline },
+    ]);
+    // A restarted hour has a new deadline, so it escalates again; a suspended or executed order does not.
+    const restarted = fold([...issuedReceived(), { type: 'annex_iii', at: T0 + 10 * MIN, obstacle: 'force_majeure' }, { type: 'obstacle_ceased', at: T0 + 3 * H }]);
+    expect(dueClockEvents(restarted, [stored('escalated', deadline - 15 * MIN, { deadline })], T0 + 4 * H - 15 * MIN, 15 * MIN)).toEqual([{ type: 'escalated', deadline: T0 + 4 * H }]);
+    expect(dueClockEvents(fold([...issuedReceived(), { type: 'annex_iii', at: T0 + MIN, obstacle: 'force_majeure' }]), [], T0 + 5 * H, 15 * MIN)).toEqual([]);
+    expect(dueClockEvents(fold([...issuedReceived(), { type: 'annex_ii', at: T0 + MIN, measure: 'removed', actionAt: T0 + MIN }]), [], T0 + 5 * H, 15 * MIN)).toEqual([]);
+  });
+
+  it('sends a cross-border copy only when the provider is established in another Member State', () => {
+    expect(isCrossBorder('IE', 'NL')).toBe(true);
+    expect(isCrossBorder('IE', 'IE')).toBe(false);
+    expect(isCrossBorder('IE', null)).toBe(false);
+  });
+
+  it('extends non-disclosure once, only when withheld and not after it ended', () => {
+    expect(nonDisclosureExtensionProblem({ withheld: true, issuedAt: T0, extensions: 0, now: T0 + H })).toBeNull();
+    expect(nonDisclosureExtensionProblem({ withheld: false, issuedAt: T0, extensions: 0, now: T0 + H })).toContain('does not withhold');
+    expect(nonDisclosureExtensionProblem({ withheld: true, issuedAt: T0, extensions: 1, now: T0 + H })).toContain('extendable once');
+    expect(nonDisclosureExtensionProblem({ withheld: true, issuedAt: T0, extensions: 0, now: T0 + 7 * 7 * 24 * H })).toContain('ended');
+    expect(nonDisclosureExtensionProblem({ withheld: true, issuedAt: null, extensions: 0, now: T0 })).toContain('not been issued');
+  });
+
+  it('takes the newest decision on an item that was not undone, and only a published or approved terrorist_content one', () => {
+    const d = (id: string, verdict: DecisionFacts['verdict'], status: DecisionFacts['status'], undoUntil = T0): DecisionFacts => ({ id, verdict, status, reviewerId: 'r', proposeOrder: false, undoUntil });
+    expect(currentOrderDecision([], T0)).toEqual({ ok: false, reason: 'has no review decision' });
+    expect(currentOrderDecision([d('1', 'terrorist_content', 'published')], T0)).toMatchObject({ ok: true, decision: { id: '1' } });
+    expect(currentOrderDecision([d('1', 'terrorist_content', 'published'), d('2', 'exempt', 'published')], T0)).toEqual({ ok: false, reason: 'was decided exempt' });
+    expect(currentOrderDecision([d('2', 'exempt', 'undone'), d('1', 'terrorist_content', 'approved')], T0)).toMatchObject({ ok: true, decision: { id: '1' } });
+    expect(currentOrderDecision([d('1', 'terrorist_content', 'draft', T0 + 1)], T0)).toEqual({ ok: false, reason: 'has a decision still in its undo window' });
+    expect(currentOrderDecision([d('1', 'terrorist_content', 'draft', T0)], T0)).toMatchObject({ ok: true });
+    expect(currentOrderDecision([d('1', 'terrorist_content', 'awaiting_approval')], T0)).toEqual({ ok: false, reason: 'has a decision awaiting four-eyes approval' });
+    expect(currentOrderDecision([d('1', 'terrorist_content', 'rejected')], T0)).toEqual({ ok: false, reason: 'has a decision its approver rejected' });
   });
 });

@@ -9,6 +9,7 @@
  * would put a provider in breach of the law (Art. 18 penalties), one computed late lets content
  * stay up past the hour.
  */
+import { effectiveStatus, type Decision } from '../review/review.model.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -269,4 +270,122 @@ export function complaintDueAt(receivedAt: number): number {
 /** Art. 6(1): until when removed content and related data are preserved (extendable by review or complaint). */
 export function preservationUntil(executedAt: number): number {
   return addMonthsUtc(executedAt, PRESERVATION_MONTHS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stored orders: the lifecycle above plus the workflow around it, as one append-only stream.
+
+/** The lifecycle events `applyOrderEvent` folds; a Record so the list cannot drift from the union. */
+const LIFECYCLE: Record<OrderEventType, true> = {
+  issued: true,
+  received: true,
+  annex_iii: true,
+  obstacle_ceased: true,
+  clarification_sent: true,
+  annex_ii: true,
+  scrutiny_requested: true,
+  scrutiny_upheld: true,
+  infringement_found: true,
+  reinstated: true,
+  withdrawn: true,
+};
+export const ORDER_LIFECYCLE_EVENT_TYPES = Object.keys(LIFECYCLE) as OrderEventType[];
+
+/**
+ * Events of the issuing agency's workflow and of the clock watch: they change no legal clock, and
+ * record who did what (four eyes, dispatch, escalation, the Art. 4(1) copy, Art. 11(3) extensions).
+ */
+export const ORDER_WORKFLOW_EVENT_TYPES = ['proposed', 'approved', 'rejected', 'dispatched', 'acknowledged', 'escalated', 'breached', 'copy_sent', 'non_disclosure_extended'] as const;
+export type OrderWorkflowEventType = (typeof ORDER_WORKFLOW_EVENT_TYPES)[number];
+
+export const STORED_ORDER_EVENT_TYPES = [...ORDER_LIFECYCLE_EVENT_TYPES, ...ORDER_WORKFLOW_EVENT_TYPES] as const;
+export type StoredOrderEventType = OrderEventType | OrderWorkflowEventType;
+
+/** Before issue an order is a proposal (four eyes); a rejected proposal stays on record, closed. */
+export const STORED_ORDER_STATUSES = ['proposed', 'rejected', ...ORDER_STATUSES] as const;
+export type StoredOrderStatus = (typeof STORED_ORDER_STATUSES)[number];
+
+export interface StoredOrderEvent {
+  type: StoredOrderEventType;
+  at: number;
+  detail: Record<string, unknown>;
+}
+
+/** The lifecycle event a stored event carries, or null for a workflow event (or one missing its fields). */
+export function lifecycleEventOf(e: StoredOrderEvent): OrderEvent | null {
+  switch (e.type) {
+    case 'annex_iii': {
+      const obstacle = e.detail.obstacle;
+      return (OBSTACLES as readonly unknown[]).includes(obstacle) ? { type: 'annex_iii', at: e.at, obstacle: obstacle as Obstacle } : null;
+    }
+    case 'annex_ii': {
+      const { measure, actionAt } = e.detail;
+      return (MEASURES as readonly unknown[]).includes(measure) && typeof actionAt === 'number' ? { type: 'annex_ii', at: e.at, measure: measure as Measure, actionAt } : null;
+    }
+    default:
+      return e.type in LIFECYCLE ? ({ type: e.type, at: e.at } as OrderEvent) : null;
+  }
+}
+
+/**
+ * The order's state as the fold of its stored events, and the status lists show: `proposed` or
+ * `rejected` before issue, else the lifecycle status.
+ */
+export function storedOrderState(events: readonly StoredOrderEvent[]): { ok: true; state: OrderState; status: StoredOrderStatus } | { ok: false; index: number; reason: string } {
+  const lifecycle = events.map(lifecycleEventOf).filter((e): e is OrderEvent => e !== null);
+  const r = foldOrderEvents(lifecycle);
+  if (!r.ok) return r;
+  const status: StoredOrderStatus = r.state.issuedAt !== null ? r.state.status : events.some((e) => e.type === 'rejected') ? 'rejected' : 'proposed';
+  return { ok: true, state: r.state, status };
+}
+
+/**
+ * What the clock watch (`order.clock` job) records at `now`: an escalation once `now` reaches
+ * `deadline − lead`, a breach once the deadline has passed with the clock still running. Each is
+ * recorded once per deadline: a restart after Annex III (Art. 3(7)/(8)) brings a new deadline and
+ * so a new escalation.
+ */
+export function dueClockEvents(s: OrderState, recorded: readonly StoredOrderEvent[], now: number, escalationLeadMs: number): { type: 'escalated' | 'breached'; deadline: number }[] {
+  if (s.status !== 'running' || s.clockStartedAt === null) return [];
+  const deadline = s.clockStartedAt + REMOVAL_WINDOW_MS;
+  const done = (type: string) => recorded.some((e) => e.type === type && e.detail.deadline === deadline);
+  const out: { type: 'escalated' | 'breached'; deadline: number }[] = [];
+  if (now >= deadline - escalationLeadMs && !done('escalated')) out.push({ type: 'escalated', deadline });
+  if (now > deadline && !done('breached')) out.push({ type: 'breached', deadline });
+  return out;
+}
+
+/** Art. 4(1): a copy goes to the host State's authority when the provider's main establishment is in another Member State. */
+export function isCrossBorder(issuingState: string, mainEstablishment: string | null): boolean {
+  return mainEstablishment !== null && mainEstablishment !== issuingState;
+}
+
+/** Art. 11(3): why the non-disclosure period of an order cannot be extended now, or null. */
+export function nonDisclosureExtensionProblem(o: { withheld: boolean; issuedAt: number | null; extensions: number; now: number }): string | null {
+  if (!o.withheld) return 'the order does not withhold disclosure from the content provider (Annex I section C)';
+  if (o.issuedAt === null) return 'the order has not been issued';
+  const current = nonDisclosureUntil(o.issuedAt, o.extensions);
+  if (!current.ok) return current.reason;
+  if (o.now > current.until) return `the non-disclosure period ended at ${new Date(current.until).toISOString()}; an extension follows on without a gap`;
+  const next = nonDisclosureUntil(o.issuedAt, o.extensions + 1);
+  return next.ok ? null : next.reason;
+}
+
+/** A review decision as the order rule needs it. */
+export type DecisionFacts = Pick<Decision, 'id' | 'verdict' | 'status' | 'reviewerId' | 'proposeOrder' | 'undoUntil'>;
+
+/**
+ * The item's current decision, when it supports a removal order: the newest decision on the item
+ * that was not undone, published or approved (past its undo window and any four-eyes approval),
+ * with the verdict terrorist_content. Otherwise why not. `decisions` are those covering the item.
+ */
+export function currentOrderDecision<D extends DecisionFacts>(decisions: readonly D[], now: number): { ok: true; decision: D } | { ok: false; reason: string } {
+  const live = [...decisions].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).find((d) => effectiveStatus(d, now) !== 'undone');
+  if (!live) return { ok: false, reason: 'has no review decision' };
+  const status = effectiveStatus(live, now);
+  if (status === 'draft') return { ok: false, reason: 'has a decision still in its undo window' };
+  if (status === 'awaiting_approval') return { ok: false, reason: 'has a decision awaiting four-eyes approval' };
+  if (status === 'rejected') return { ok: false, reason: 'has a decision its approver rejected' };
+  if (live.verdict !== 'terrorist_content') return { ok: false, reason: `was decided ${live.verdict.replace(/_/g, ' ')}` };
+  return { ok: true, decision: live };
 }

@@ -39,13 +39,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly requestId: string | null;
+  /** The server's structured detail, e.g. Annex I problems per field; shape depends on the code. */
+  readonly details: unknown;
 
-  constructor(status: number, code: string, message: string, requestId: string | null) {
+  constructor(status: number, code: string, message: string, requestId: string | null, details: unknown = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    this.details = details;
   }
 }
 
@@ -95,7 +98,7 @@ function isErrorBody(v: unknown): v is ErrorBody {
 
 function toApiError(response: Response, body: unknown): ApiError {
   if (isErrorBody(body)) {
-    return new ApiError(response.status, body.error.code, body.error.message, body.requestId ?? null);
+    return new ApiError(response.status, body.error.code, body.error.message, body.requestId ?? null, body.error.details ?? null);
   }
   const reason = response.statusText ? `${response.status} ${response.statusText}` : String(response.status);
   return new ApiError(
@@ -250,7 +253,8 @@ function attachmentName(disposition: string | null): string | null {
   return m?.[1] ?? null;
 }
 
-async function download(path: string, method: 'GET' | 'POST'): Promise<Download> {
+/** A binary answer (documents, evidence, captured content) with the file name the server suggested. */
+export async function download(path: string, method: 'GET' | 'POST'): Promise<Download> {
   const response = await rawCall(path, { method });
   return { blob: await response.blob(), filename: attachmentName(response.headers.get('content-disposition')), headers: response.headers };
 }

@@ -43,6 +43,7 @@ export const PERMISSIONS = [
   'provider.read',
   'provider.manage',
   'portal.respond',
+  'order.read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

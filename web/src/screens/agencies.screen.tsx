@@ -2,7 +2,9 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
 import { AGENCY_KINDS, type AgencyKind } from '../api/types';
+import { SelectField } from '../fields';
 import { can, useSession } from '../session';
+import { PlaceholderRows } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 
 export function AgenciesScreen(): ReactNode {
@@ -51,20 +53,7 @@ export function AgenciesScreen(): ReactNode {
                 <td className="mono">{a.id}</td>
               </tr>
             ))}
-            {agencies.data?.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No agencies.
-                </td>
-              </tr>
-            ) : null}
-            {agencies.loading && !agencies.data ? (
-              <tr>
-                <td colSpan={5} className="empty">
-                  Loading…
-                </td>
-              </tr>
-            ) : null}
+            <PlaceholderRows columns={5} rows={agencies.data} loading={agencies.loading} empty="No agencies." />
           </tbody>
         </table>
       </div>
@@ -102,16 +91,7 @@ function CreateAgencyForm({ onCreated }: { onCreated: (name: string) => void }):
           <label htmlFor="agency-name">Name</label>
           <input id="agency-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
         </div>
-        <div className="field">
-          <label htmlFor="agency-kind">Kind</label>
-          <select id="agency-kind" value={kind} onChange={(e) => setKind(e.target.value as AgencyKind)}>
-            {AGENCY_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="agency-kind" label="Kind" value={kind} options={AGENCY_KINDS} onChange={setKind} />
         <button type="submit" className="button button-primary" disabled={pending}>
           Create agency
         </button>

@@ -3,10 +3,12 @@
  * Users screen can open one user's history); "Load more" pages backwards with the server's cursor.
  */
 import type { ReactNode } from 'react';
+import { FilterButtons } from '../fields';
 import { useFilteredPages } from '../filtered-pages';
 import { api, type AuditQuery } from '../api/client';
 import type { AuditView } from '../api/types';
 import { endOfLocalDay, startOfLocalDay } from '../format';
+import { EmptyRow, PageFooter } from '../tables';
 import { ErrorBanner, Time, useTitle } from '../ui';
 
 const PAGE_SIZE = 50;
@@ -69,14 +71,7 @@ export function AuditScreen(): ReactNode {
           </div>
         </div>
         <div className="button-row">
-          <button type="submit" className="button button-primary">
-            Apply filters
-          </button>
-          {hasFilters ? (
-            <button type="button" className="button" onClick={clear}>
-              Clear
-            </button>
-          ) : null}
+          <FilterButtons hasFilters={hasFilters} onClear={clear} />
           <a className="button" href={api.auditExportUrl(toQuery(applied))} download="vigil-audit.jsonl">
             Export JSON
           </a>
@@ -102,26 +97,11 @@ export function AuditScreen(): ReactNode {
             {events.map((ev) => (
               <AuditRow key={ev.id} event={ev} />
             ))}
-            {!loading && events.length === 0 && !error ? (
-              <tr>
-                <td colSpan={7} className="empty">
-                  {hasFilters ? 'No events match these filters.' : 'No events yet.'}
-                </td>
-              </tr>
-            ) : null}
+            {!loading && events.length === 0 && !error ? <EmptyRow columns={7}>{hasFilters ? 'No events match these filters.' : 'No events yet.'}</EmptyRow> : null}
           </tbody>
         </table>
       </div>
-      <div className="button-row">
-        {nextBefore !== null ? (
-          <button type="button" className="button" onClick={() => void loadMore()} disabled={loading}>
-            Load more
-          </button>
-        ) : null}
-        <span className="muted" role="status">
-          {loading ? 'Loading…' : `${events.length} event${events.length === 1 ? '' : 's'} shown${nextBefore === null ? '' : ', more available'}`}
-        </span>
-      </div>
+      <PageFooter shown={events.length} noun={['event', 'events']} more={nextBefore !== null} loading={loading} onLoadMore={loadMore} />
     </section>
   );
 }

@@ -11,9 +11,13 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client';
+import { LineOutcomeBadge, StatusBadge } from '../badges';
 import { saveBlob } from '../download';
+import { Field, FilterButtons, FormButtons, SelectField } from '../fields';
 import { useFilteredPages } from '../filtered-pages';
+import { CreatedUpdatedFacts, RecordHeading } from '../record-page';
 import { can, useSession } from '../session';
+import { ActionsHeader, EmptyRow, PageFooter } from '../tables';
 import { ErrorBanner, Notice, ShortHash, Time, useLoad, useTitle } from '../ui';
 import {
   BANK_BULK_MAX,
@@ -132,12 +136,7 @@ function BankScreen({ bankId }: { bankId: string }): ReactNode {
 
   return (
     <section aria-labelledby="bank-title">
-      <p className="breadcrumb">
-        <Link to="/banks">Banks</Link>
-      </p>
-      <h1 id="bank-title">{bank ? bank.name : 'Bank'}</h1>
-      <ErrorBanner error={detail.error} title="Could not load the bank." />
-      {detail.loading && !bank ? <p className="muted">Loading…</p> : null}
+      <RecordHeading list="/banks" listLabel="Banks" titleId="bank-title" title={bank ? bank.name : 'Bank'} error={detail.error} errorTitle="Could not load the bank." loading={detail.loading && !bank} />
       {bank ? (
         <>
           <p className="bank-badges">
@@ -210,14 +209,7 @@ function BankFacts({ bank }: { bank: BankView }): ReactNode {
         <dd>{bank.floodMaxItemsPerHour === 0 ? 'none' : `${bank.floodMaxItemsPerHour} items per hour per entry, then quarantine`}</dd>
         <dt>Owner</dt>
         <dd>{bank.ownerAgencyName}</dd>
-        <dt>Created</dt>
-        <dd>
-          <Time ms={bank.createdAt} />
-        </dd>
-        <dt>Updated</dt>
-        <dd>
-          <Time ms={bank.updatedAt} />
-        </dd>
+        <CreatedUpdatedFacts createdAt={bank.createdAt} updatedAt={bank.updatedAt} />
       </dl>
     </>
   );
@@ -268,16 +260,7 @@ function BankSettingsForm({ bank, onSaved }: { bank: BankView; onSaved: (message
           <label htmlFor="bank-edit-name">Name</label>
           <input id="bank-edit-name" required maxLength={BANK_NAME_MAX} value={name} onChange={(e) => setName(e.target.value)} />
         </div>
-        <div className="field field-narrow">
-          <label htmlFor="bank-edit-kind">Kind</label>
-          <select id="bank-edit-kind" value={kind} aria-describedby="bank-edit-kind-hint" onChange={(e) => setKind(e.target.value as BankKind)}>
-            {BANK_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="bank-edit-kind" label="Kind" width="narrow" value={kind} options={BANK_KINDS} describedBy="bank-edit-kind-hint" onChange={setKind} />
         <div className="field field-wide">
           <label htmlFor="bank-edit-description">Description</label>
           <input id="bank-edit-description" maxLength={BANK_DESCRIPTION_MAX} value={description} onChange={(e) => setDescription(e.target.value)} />
@@ -370,20 +353,9 @@ function SharingPanel({ bank, onChanged }: { bank: BankView; onChanged: (message
       <form onSubmit={share} aria-label="Share with an agency">
         <div className="form-row">
           {options.length > 0 ? (
-            <div className="field">
-              <label htmlFor="bank-share-agency">Agency</label>
-              <select id="bank-share-agency" required value={agencyId} onChange={(e) => setAgencyId(e.target.value)}>
-                <option value="">choose…</option>
-                {options.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.name} ({a.kind})
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField id="bank-share-agency" label="Agency" required value={agencyId} empty="choose…" options={options.map((a) => ({ value: a.id, label: `${a.name} (${a.kind})` }))} onChange={setAgencyId} />
           ) : (
-            <div className="field field-wide">
-              <label htmlFor="bank-share-agency">Agency ID</label>
+            <Field id="bank-share-agency" label="Agency ID" width="wide">
               <input
                 id="bank-share-agency"
                 required
@@ -394,7 +366,7 @@ function SharingPanel({ bank, onChanged }: { bank: BankView; onChanged: (message
                 value={agencyId}
                 onChange={(e) => setAgencyId(e.target.value)}
               />
-            </div>
+            </Field>
           )}
           <button type="submit" className="button" disabled={pending || agencyId.trim() === ''}>
             Share
@@ -438,40 +410,13 @@ function EntriesSection({ bank, manage }: { bank: BankView; manage: boolean }): 
       <h2 id="bank-entries-title">Entries</h2>
       <form className="panel filters" onSubmit={apply} aria-label="Entry filters">
         <div className="form-row">
-          <div className="field field-narrow">
-            <label htmlFor="entries-kind">Signal kind</label>
-            <select id="entries-kind" value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value })}>
-              <option value="">any</option>
-              {SIGNAL_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field field-narrow">
-            <label htmlFor="entries-state">State</label>
-            <select id="entries-state" value={draft.state} onChange={(e) => setDraft({ ...draft, state: e.target.value })}>
-              <option value="">any</option>
-              {ENTRY_STATES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="entries-kind" label="Signal kind" width="narrow" value={draft.kind} empty="any" options={SIGNAL_KINDS} onChange={(kind) => setDraft({ ...draft, kind })} />
+          <SelectField id="entries-state" label="State" width="narrow" value={draft.state} empty="any" options={ENTRY_STATES} onChange={(state) => setDraft({ ...draft, state })} />
           <div className="field">
             <label htmlFor="entries-outlet">Outlet label</label>
             <input id="entries-outlet" maxLength={LABEL_MAX} value={draft.outlet} onChange={(e) => setDraft({ ...draft, outlet: e.target.value })} />
           </div>
-          <button type="submit" className="button button-primary">
-            Apply filters
-          </button>
-          {hasFilters ? (
-            <button type="button" className="button" onClick={clear}>
-              Clear
-            </button>
-          ) : null}
+          <FilterButtons hasFilters={hasFilters} onClear={clear} />
         </div>
       </form>
       <ErrorBanner error={error} title="Could not load the entries." />
@@ -485,11 +430,7 @@ function EntriesSection({ bank, manage }: { bank: BankView; manage: boolean }): 
               <th scope="col">Provenance</th>
               <th scope="col">State</th>
               <th scope="col">Added</th>
-              {manage ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
+              {manage ? <ActionsHeader /> : null}
             </tr>
           </thead>
           <tbody>
@@ -497,27 +438,19 @@ function EntriesSection({ bank, manage }: { bank: BankView; manage: boolean }): 
               <EntryRow key={e.id} bankId={bank.id} entry={e} people={people} manage={manage} columns={columns} onChanged={(updated) => setChanged((c) => ({ ...c, [updated.id]: updated }))} />
             ))}
             {!loading && entries.length === 0 && !error ? (
-              <tr>
-                <td colSpan={columns} className="empty">
-                  {hasFilters ? 'No entries match these filters.' : manage ? 'No entries yet. Add some below.' : 'No entries.'}
-                </td>
-              </tr>
+              <EmptyRow columns={columns}>{hasFilters ? 'No entries match these filters.' : manage ? 'No entries yet. Add some below.' : 'No entries.'}</EmptyRow>
             ) : null}
           </tbody>
         </table>
       </div>
-      <div className="button-row">
-        {nextBefore !== null ? (
-          <button type="button" className="button" onClick={() => void loadMore()} disabled={loading}>
-            Load more
-          </button>
-        ) : null}
-        <span className="muted" role="status">
-          {loading
-            ? 'Loading…'
-            : `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} shown${nextBefore === null ? '' : ', more available'}${applied.state ? ` (${applied.state})` : ''}`}
-        </span>
-      </div>
+      <PageFooter
+        shown={entries.length}
+        noun={['entry', 'entries']}
+        more={nextBefore !== null}
+        loading={loading}
+        onLoadMore={loadMore}
+        detail={applied.state ? ` (${applied.state})` : ''}
+      />
     </section>
   );
 }
@@ -526,7 +459,7 @@ function EntryStateCell({ entry: e }: { entry: BankEntryView }): ReactNode {
   const state = entryState(e);
   return (
     <>
-      <span className={`status ${state === 'active' ? 'status-ok' : state === 'quarantined' ? 'status-bad' : 'status-job-cancelled'}`}>{state}</span>
+      <StatusBadge tone={state === 'active' ? 'ok' : state === 'quarantined' ? 'bad' : 'job-cancelled'}>{state}</StatusBadge>
       {e.quarantinedAt !== null ? (
         <div className="small">
           since <Time ms={e.quarantinedAt} />
@@ -675,14 +608,7 @@ function EntryRow({
             {panel === 'labels' ? (
               <form onSubmit={saveLabels} aria-label={`Labels of ${name}`}>
                 <LabelFields idPrefix={`${panelId}-labels`} draft={labels} onChange={setLabels} />
-                <div className="button-row">
-                  <button type="submit" className="button button-primary" disabled={pending}>
-                    Save labels
-                  </button>
-                  <button type="button" className="button" onClick={() => setPanel('none')}>
-                    Cancel
-                  </button>
-                </div>
+                <FormButtons submit="Save labels" pending={pending} onCancel={() => setPanel('none')} />
               </form>
             ) : null}
           </td>
@@ -771,17 +697,7 @@ function LabelFields({ idPrefix, draft, onChange }: { idPrefix: string; draft: L
     <div className="form-row">
       {LABEL_KEYS.map((k) =>
         k === 'tier' ? (
-          <div className="field field-narrow" key={k}>
-            <label htmlFor={`${idPrefix}-${k}`}>{LABEL_NAMES[k]}</label>
-            <select id={`${idPrefix}-${k}`} value={draft.tier} onChange={(e) => onChange({ ...draft, tier: e.target.value })}>
-              <option value="">none</option>
-              {TIERS.map((t) => (
-                <option key={t} value={t}>
-                  {TIER_LABELS[t]}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField key={k} id={`${idPrefix}-${k}`} label={LABEL_NAMES[k]} width="narrow" value={draft.tier} empty="none" options={TIERS} labels={TIER_LABELS} onChange={(tier) => onChange({ ...draft, tier })} />
         ) : (
           <div className="field" key={k}>
             <label htmlFor={`${idPrefix}-${k}`}>{LABEL_NAMES[k]}</label>
@@ -842,17 +758,7 @@ function AddEntryForm({ bankId, onAdded }: { bankId: string; onAdded: (message: 
       <h2 id="add-entry-title">Add an entry</h2>
       <ErrorBanner error={error} title="Could not add the entry." />
       <div className="form-row">
-        <div className="field field-narrow">
-          <label htmlFor="entry-kind">Signal kind</label>
-          <select id="entry-kind" value={kind} onChange={(e) => setKind(e.target.value as SignalKind | '')}>
-            <option value="">from the value’s prefix</option>
-            {SIGNAL_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="entry-kind" label="Signal kind" width="narrow" value={kind} empty="from the value’s prefix" options={SIGNAL_KINDS} onChange={setKind} />
         <div className="field field-wide">
           <label htmlFor="entry-value">Signal</label>
           <textarea
@@ -991,17 +897,26 @@ function BulkReportView({ report }: { report: { lines: { line: number; input: st
               <tr key={r.index} className={r.outcome === 'rejected' ? 'row-rejected' : undefined}>
                 <td className="num">{lines[r.index]?.line ?? r.index + 1}</td>
                 <td className="mono break">{shortSignal(lines[r.index]?.input ?? '')}</td>
-                <td>
-                  <span className={`status ${r.outcome === 'rejected' ? 'status-bad' : r.outcome === 'added' ? 'status-ok' : 'status-warn'}`}>{r.outcome}</span>
-                </td>
-                <td>{r.code ? <code>{r.code}</code> : <span className="muted">—</span>}</td>
-                <td>{r.reason ?? <span className="muted">—</span>}</td>
+                <OutcomeCells outcome={r.outcome} code={r.code} reason={r.reason} />
               </tr>
             ))}
           </tbody>
         </table>
       </div>
     </div>
+  );
+}
+
+/** The outcome of one pasted or imported line, with the server's code and reason when it was not added. */
+function OutcomeCells({ outcome, code, reason }: { outcome: string; code: string | null; reason: string | null }): ReactNode {
+  return (
+    <>
+      <td>
+        <LineOutcomeBadge outcome={outcome} />
+      </td>
+      <td>{code ? <code>{code}</code> : <span className="muted">—</span>}</td>
+      <td>{reason ?? <span className="muted">—</span>}</td>
+    </>
   );
 }
 
@@ -1077,28 +992,9 @@ function ExchangePanel({ bank, canImport, onImported }: { bank: BankView; canImp
         <form onSubmit={(e) => void doImport(e)} aria-label="Import a hash list">
           <h3>Import a file</h3>
           <div className="form-row">
-            <div className="field">
-              <label htmlFor="import-format">Format</label>
-              <select id="import-format" value={format} onChange={(e) => setFormat(e.target.value as ExchangeFormat)}>
-                {EXCHANGE_FORMATS.map((f) => (
-                  <option key={f} value={f}>
-                    {FORMAT_LABELS[f]}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField id="import-format" label="Format" value={format} options={EXCHANGE_FORMATS} labels={FORMAT_LABELS} onChange={setFormat} />
             {format !== 'tcap' ? (
-              <div className="field field-narrow">
-                <label htmlFor="import-kind">Kind of rows that name none</label>
-                <select id="import-kind" value={kind} onChange={(e) => setKind(e.target.value as SignalKind | '')}>
-                  <option value="">none</option>
-                  {SIGNAL_KINDS.map((k) => (
-                    <option key={k} value={k}>
-                      {k}
-                    </option>
-                  ))}
-                </select>
-              </div>
+              <SelectField id="import-kind" label="Kind of rows that name none" width="narrow" value={kind} empty="none" options={SIGNAL_KINDS} onChange={setKind} />
             ) : null}
             <div className="field">
               <label htmlFor="import-source">Source</label>
@@ -1149,11 +1045,7 @@ function ExchangePanel({ bank, canImport, onImported }: { bank: BankView; canImp
                   {problems.map((l) => (
                     <tr key={l.line}>
                       <td className="num">{l.line}</td>
-                      <td>
-                        <span className={`status ${l.outcome === 'rejected' ? 'status-bad' : 'status-warn'}`}>{l.outcome}</span>
-                      </td>
-                      <td>{l.code ? <code>{l.code}</code> : <span className="muted">—</span>}</td>
-                      <td>{l.reason ?? <span className="muted">—</span>}</td>
+                      <OutcomeCells outcome={l.outcome} code={l.code} reason={l.reason} />
                     </tr>
                   ))}
                 </tbody>
@@ -1165,16 +1057,7 @@ function ExchangePanel({ bank, canImport, onImported }: { bank: BankView; canImp
       <form className={canImport ? 'exchange-export' : undefined} onSubmit={(e) => void doExport(e)} aria-label="Export the bank">
         {canImport ? <h3>Export</h3> : null}
         <div className="form-row">
-          <div className="field">
-            <label htmlFor="export-format">Format</label>
-            <select id="export-format" value={exportFormat} onChange={(e) => setExportFormat(e.target.value as ExchangeFormat)}>
-              {EXCHANGE_FORMATS.map((f) => (
-                <option key={f} value={f}>
-                  {FORMAT_LABELS[f]}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="export-format" label="Format" value={exportFormat} options={EXCHANGE_FORMATS} labels={FORMAT_LABELS} onChange={setExportFormat} />
           {exportFormat === 'tcap' ? (
             <div className="field">
               <label htmlFor="export-after">After checkpoint (optional)</label>
@@ -1266,7 +1149,7 @@ export function ItemMatches({ itemId, capturedAt }: { itemId: string; capturedAt
                     <td>{m.signalKind}</td>
                     <td className="num">{m.distance}</td>
                     <td>{m.dihedral ?? <span className="muted">—</span>}</td>
-                    <td>{m.suppressed ? <span className="status status-warn">suppressed</span> : <span className="muted">no</span>}</td>
+                    <td>{m.suppressed ? <StatusBadge tone="warn">suppressed</StatusBadge> : <span className="muted">no</span>}</td>
                     <td>
                       <LabelList labels={m.labels} />
                     </td>

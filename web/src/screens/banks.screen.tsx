@@ -13,6 +13,8 @@ import { Link } from 'react-router';
 import { ApiError, API_BASE, CLIENT_ERROR_CODES } from '../api/client';
 import type { components, paths } from '../api/schema';
 import { can, useSession } from '../session';
+import { SelectField } from '../fields';
+import { EmptyRow } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 
 type Schemas = components['schemas'];
@@ -403,13 +405,7 @@ function BankTable({ caption, banks, loading, empty }: { caption: string; banks:
               </td>
             </tr>
           ))}
-          {banks.length === 0 && empty ? (
-            <tr>
-              <td colSpan={7} className="empty">
-                {loading ? 'Loading…' : empty}
-              </td>
-            </tr>
-          ) : null}
+          {banks.length === 0 && empty ? <EmptyRow columns={7}>{loading ? 'Loading…' : empty}</EmptyRow> : null}
         </tbody>
       </table>
     </div>
@@ -520,16 +516,7 @@ function CreateBankForm({ onCreated }: { onCreated: (b: BankView) => void }): Re
           <label htmlFor="bank-name">Name</label>
           <input id="bank-name" ref={nameRef} required maxLength={BANK_NAME_MAX} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
         </div>
-        <div className="field field-narrow">
-          <label htmlFor="bank-kind">Kind</label>
-          <select id="bank-kind" value={kind} aria-describedby="bank-kind-hint" onChange={(e) => setKind(e.target.value as BankKind)}>
-            {BANK_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="bank-kind" label="Kind" width="narrow" value={kind} options={BANK_KINDS} describedBy="bank-kind-hint" onChange={setKind} />
         <div className="field field-wide">
           <label htmlFor="bank-description">Description</label>
           <input id="bank-description" maxLength={BANK_DESCRIPTION_MAX} value={description} onChange={(e) => setDescription(e.target.value)} />

@@ -36,7 +36,7 @@ import {
 } from '../api/review';
 import { ExposureCounter, Media, mediaKindOf } from '../media';
 import { can, useSession } from '../session';
-import { ErrorBanner, ItemStateBadge, Notice, ShortHash, Time, useLoad, useTitle } from '../ui';
+import { ErrorBanner, ItemStateBadge, Notice, ShortHash, Time, useLoad, useNow, useTitle } from '../ui';
 
 /** After the undo window the server publishes the draft on its next read; look again this often until it has. */
 const PUBLISH_POLL_MS = 1_000;
@@ -162,6 +162,18 @@ function CaseScreen({ caseId }: { caseId: string }): ReactNode {
         onChanged={reload}
         items={data.items}
       />
+      {canDecide && data.decisions.some((d) => d.verdict === 'terrorist_content' && d.status !== 'undone' && d.status !== 'rejected') ? (
+        <p className="button-row compose-links">
+          {session.agency.kind === 'authority' ? (
+            <Link to={`/orders/new?case=${c.id}`} className="button">
+              Compose order
+            </Link>
+          ) : null}
+          <Link to={`/referrals/new?case=${c.id}`} className="button">
+            Compose referral
+          </Link>
+        </p>
+      ) : null}
 
       {canDecide ? (
         <section ref={decideRef} id="decide" aria-labelledby="decide-title" className="panel panel-edit decide">
@@ -182,18 +194,6 @@ function CaseScreen({ caseId }: { caseId: string }): ReactNode {
       {canDecide ? <NoteForm caseId={data.case.id} onAdded={reload} /> : null}
     </section>
   );
-}
-
-/** The current time, re-read every `tickMs` while a countdown is on screen. */
-function useNow(tickMs: number, ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    setNow(Date.now());
-    if (!ticking) return;
-    const timer = window.setInterval(() => setNow(Date.now()), tickMs);
-    return () => window.clearInterval(timer);
-  }, [tickMs, ticking]);
-  return now;
 }
 
 /**

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode, type RefOb
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import type { BulkLine, BulkReport, ItemView } from '../api/types';
+import { LineOutcomeBadge } from '../badges';
 import { saveBlob, toCsv } from '../download';
 import { formatBytes } from '../format';
 import { ErrorBanner, ItemStateBadge, useTitle } from '../ui';
@@ -258,7 +259,7 @@ function BulkRow({ line }: { line: BulkLine }): ReactNode {
     <tr>
       <td className="num">{line.line}</td>
       <td>
-        <span className={`status ${line.outcome === 'rejected' ? 'status-bad' : 'status-warn'}`}>{line.outcome}</span>
+        <LineOutcomeBadge outcome={line.outcome} />
       </td>
       <td className="mono break">{line.input || <span className="muted">(empty)</span>}</td>
       <td className="mono small">{line.code ?? '—'}</td>

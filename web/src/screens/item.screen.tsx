@@ -15,10 +15,13 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, type ContentPart } from '../api/client';
 import type { CaptureView, CustodyEventView, ItemDetailView } from '../api/types';
+import { StatusBadge } from '../badges';
 import { saveBlob } from '../download';
 import { formatBytes, formatTime } from '../format';
 import { Media, mediaKindOf } from '../media';
+import { RecordHeading } from '../record-page';
 import { can, useSession } from '../session';
+import { PlaceholderRows } from '../tables';
 import { ItemMatches } from './bank.screen';
 import { ErrorBanner, ItemStateBadge, Notice, ShortHash, Time, useLoad, useTitle } from '../ui';
 
@@ -125,12 +128,7 @@ function ItemScreen({ itemId }: { itemId: string }): ReactNode {
   if (!detail.data) {
     return (
       <section aria-labelledby="item-title">
-        <p className="breadcrumb">
-          <Link to="/items">Items</Link>
-        </p>
-        <h1 id="item-title">Item</h1>
-        <ErrorBanner error={detail.error} title="Could not load the item." />
-        {detail.loading ? <p className="muted">Loading…</p> : null}
+        <RecordHeading list="/items" listLabel="Items" titleId="item-title" title="Item" error={detail.error} errorTitle="Could not load the item." loading={detail.loading} />
       </section>
     );
   }
@@ -141,13 +139,19 @@ function ItemScreen({ itemId }: { itemId: string }): ReactNode {
 
   return (
     <section aria-labelledby="item-title">
-      <p className="breadcrumb">
-        <Link to="/items">Items</Link>
-      </p>
-      <h1 id="item-title">
-        Item <span className="mono item-heading-url">{it.kind === 'file' ? it.submittedUrl : it.url}</span>
-      </h1>
-      <ErrorBanner error={detail.error} title="Could not refresh the item." />
+      <RecordHeading
+        list="/items"
+        listLabel="Items"
+        titleId="item-title"
+        title={
+          <>
+            Item <span className="mono item-heading-url">{it.kind === 'file' ? it.submittedUrl : it.url}</span>
+          </>
+        }
+        error={detail.error}
+        errorTitle="Could not refresh the item."
+        loading={false}
+      />
 
       <dl className="facts">
         <dt>State</dt>
@@ -313,7 +317,7 @@ function CaptureCard({
     <li className={`capture capture-${c.state}`} aria-labelledby={headingId} data-capture-id={c.id}>
       <h3 id={headingId}>
         Capture {index} <span className="muted">·</span> <Time ms={c.startedAt} />{' '}
-        <span className={`status ${c.state === 'ok' ? 'status-ok' : 'status-bad'}`}>{c.state}</span>
+        <StatusBadge tone={c.state === 'ok' ? 'ok' : 'bad'}>{c.state}</StatusBadge>
       </h3>
       {c.state === 'failed' ? (
         <p className="alert alert-error capture-error">
@@ -618,20 +622,7 @@ function CustodyTable({ events, loading }: { events: CustodyEventView[] | undefi
               </td>
             </tr>
           ))}
-          {events?.length === 0 ? (
-            <tr>
-              <td colSpan={6} className="empty">
-                No custody events yet.
-              </td>
-            </tr>
-          ) : null}
-          {loading && !events ? (
-            <tr>
-              <td colSpan={6} className="empty">
-                Loading…
-              </td>
-            </tr>
-          ) : null}
+          <PlaceholderRows columns={6} rows={events} loading={loading} empty="No custody events yet." />
         </tbody>
       </table>
     </div>

@@ -6,9 +6,11 @@
  */
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
+import { FilterButtons, SelectField } from '../fields';
 import { useFilteredPages } from '../filtered-pages';
 import { api, type ItemQuery } from '../api/client';
 import { ITEM_ORIGINS, ITEM_STATES, type ItemOrigin, type ItemState, type ItemView } from '../api/types';
+import { EmptyRow, PageFooter } from '../tables';
 import { ErrorBanner, ItemStateBadge, Time, useTitle } from '../ui';
 
 const PAGE_SIZE = 100;
@@ -46,28 +48,8 @@ export function ItemsScreen(): ReactNode {
       <h1 id="items-title">Items</h1>
       <form className="panel filters" onSubmit={apply} aria-label="Item filters">
         <div className="form-row">
-          <div className="field field-narrow">
-            <label htmlFor="items-state">State</label>
-            <select id="items-state" value={draft.state} onChange={(e) => setDraft({ ...draft, state: e.target.value })}>
-              <option value="">any</option>
-              {ITEM_STATES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field field-narrow">
-            <label htmlFor="items-origin">Origin</label>
-            <select id="items-origin" value={draft.origin} onChange={(e) => setDraft({ ...draft, origin: e.target.value })}>
-              <option value="">any</option>
-              {ITEM_ORIGINS.map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="items-state" label="State" width="narrow" value={draft.state} empty="any" options={ITEM_STATES} onChange={(state) => setDraft({ ...draft, state })} />
+          <SelectField id="items-origin" label="Origin" width="narrow" value={draft.origin} empty="any" options={ITEM_ORIGINS} onChange={(origin) => setDraft({ ...draft, origin })} />
           <div className="field">
             <label htmlFor="items-host">Host</label>
             <input
@@ -78,14 +60,7 @@ export function ItemsScreen(): ReactNode {
               onChange={(e) => setDraft({ ...draft, host: e.target.value })}
             />
           </div>
-          <button type="submit" className="button button-primary">
-            Apply filters
-          </button>
-          {hasFilters ? (
-            <button type="button" className="button" onClick={clear}>
-              Clear
-            </button>
-          ) : null}
+          <FilterButtons hasFilters={hasFilters} onClear={clear} />
         </div>
         {applied.parentItemId || applied.sourceId ? (
           <p className="filter-scope">
@@ -129,29 +104,19 @@ export function ItemsScreen(): ReactNode {
               <ItemRow key={item.id} item={item} />
             ))}
             {!loading && items.length === 0 && !error ? (
-              <tr>
-                <td colSpan={7} className="empty">
-                  {hasFilters ? 'No items match these filters.' : 'No items yet. Submit one on the Intake page.'}
-                </td>
-              </tr>
+              <EmptyRow columns={7}>{hasFilters ? 'No items match these filters.' : 'No items yet. Submit one on the Intake page.'}</EmptyRow>
             ) : null}
           </tbody>
         </table>
       </div>
-      <div className="button-row">
-        {nextBefore !== null ? (
-          <button type="button" className="button" onClick={() => void loadMore()} disabled={loading}>
-            Load more
-          </button>
-        ) : null}
-        <span className="muted" role="status">
-          {loading
-            ? 'Loading…'
-            : `${items.length} item${items.length === 1 ? '' : 's'} shown${nextBefore === null ? '' : ', more available'}${
-                total === null ? '' : ` · ${total} in your agency`
-              }`}
-        </span>
-      </div>
+      <PageFooter
+        shown={items.length}
+        noun={['item', 'items']}
+        more={nextBefore !== null}
+        loading={loading}
+        onLoadMore={loadMore}
+        detail={total === null ? '' : ` · ${total} in your agency`}
+      />
     </section>
   );
 }

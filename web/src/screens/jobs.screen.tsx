@@ -4,6 +4,7 @@ import { api } from '../api/client';
 import { JOB_STATES, type JobState, type JobView } from '../api/types';
 import { formatTime } from '../format';
 import { can, useSession } from '../session';
+import { ActionsHeader, PlaceholderRows } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 
 const REFRESH_MS = 5_000;
@@ -111,11 +112,7 @@ export function JobsScreen(): ReactNode {
               <th scope="col">Updated</th>
               <th scope="col">Finished</th>
               <th scope="col">Last error</th>
-              {manage ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
+              {manage ? <ActionsHeader /> : null}
             </tr>
           </thead>
           <tbody>
@@ -130,20 +127,7 @@ export function JobsScreen(): ReactNode {
                 }}
               />
             ))}
-            {jobs.data?.jobs.length === 0 ? (
-              <tr>
-                <td colSpan={manage ? 9 : 8} className="empty">
-                  No jobs{state ? ` in state ${state}` : ''}.
-                </td>
-              </tr>
-            ) : null}
-            {jobs.loading && !jobs.data ? (
-              <tr>
-                <td colSpan={manage ? 9 : 8} className="empty">
-                  Loading…
-                </td>
-              </tr>
-            ) : null}
+            <PlaceholderRows columns={manage ? 9 : 8} rows={jobs.data?.jobs} loading={jobs.loading} empty={`No jobs${state ? ` in state ${state}` : ''}.`} />
           </tbody>
         </table>
       </div>

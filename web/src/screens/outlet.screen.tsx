@@ -5,9 +5,12 @@
  * which one when it is already taken.
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { CHANNEL_INPUT_MAX, CHANNEL_KIND_LABELS, CHANNEL_KINDS, linesOf, outletApi, type ChannelKind, type OutletView } from '../api/outlets';
+import { FormButtons, SelectField } from '../fields';
+import { CreatedUpdatedFacts, RecordHeading } from '../record-page';
 import { useSession } from '../session';
+import { EmptyRow } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 import { canEditOutlets, OutletFields, type OutletDraft } from './outlets.screen';
 
@@ -39,12 +42,7 @@ function OutletScreen({ outletId }: { outletId: string }): ReactNode {
 
   return (
     <section aria-labelledby="outlet-title">
-      <p className="breadcrumb">
-        <Link to="/outlets">Outlets</Link>
-      </p>
-      <h1 id="outlet-title">{outlet ? outlet.name : 'Outlet'}</h1>
-      <ErrorBanner error={detail.error} title="Could not load the outlet." />
-      {detail.loading && !outlet ? <p className="muted">Loading…</p> : null}
+      <RecordHeading list="/outlets" listLabel="Outlets" titleId="outlet-title" title={outlet ? outlet.name : 'Outlet'} error={detail.error} errorTitle="Could not load the outlet." loading={detail.loading && !outlet} />
       {outlet ? (
         <>
           {outlet.archivedAt !== null ? (
@@ -111,14 +109,7 @@ function OutletFacts({ outlet: o, edit, onEdit, onChanged }: { outlet: OutletVie
         <dd className="prewrap">{o.notes || <span className="muted">—</span>}</dd>
         <dt>Origin</dt>
         <dd>{o.seedKey ? `seed list (${o.seedKey})${o.editedAt !== null ? ', changed here since' : ''}` : 'added on this instance'}</dd>
-        <dt>Created</dt>
-        <dd>
-          <Time ms={o.createdAt} />
-        </dd>
-        <dt>Updated</dt>
-        <dd>
-          <Time ms={o.updatedAt} />
-        </dd>
+        <CreatedUpdatedFacts createdAt={o.createdAt} updatedAt={o.updatedAt} />
       </dl>
       {edit ? (
         <div className="button-row">
@@ -164,15 +155,9 @@ function EditOutletForm({ outlet, onDone }: { outlet: OutletView; onDone: (done:
       <ErrorBanner error={error} title="Could not save the outlet." />
       <OutletFields idPrefix="outlet-edit" value={draft} onChange={setDraft} />
       {outlet.seedKey ? <p className="hint">This outlet came from the seed list; once changed here, the seed list no longer updates it.</p> : null}
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={pending}>
-          Save outlet
-        </button>
-        <button type="button" className="button" onClick={() => onDone(null)}>
-          Cancel
-        </button>
+      <FormButtons submit="Save outlet" pending={pending} onCancel={() => onDone(null)}>
         <span className="hint small">Esc cancels.</span>
-      </div>
+      </FormButtons>
     </form>
   );
 }
@@ -237,30 +222,14 @@ function Channels({ outlet, edit, onChanged }: { outlet: OutletView; edit: boole
                 ) : null}
               </tr>
             ))}
-            {outlet.channels.length === 0 ? (
-              <tr>
-                <td colSpan={edit ? 5 : 4} className="empty">
-                  No known channels.
-                </td>
-              </tr>
-            ) : null}
+            {outlet.channels.length === 0 ? <EmptyRow columns={edit ? 5 : 4}>No known channels.</EmptyRow> : null}
           </tbody>
         </table>
       </div>
       {edit ? (
         <form className="add-channel" onSubmit={(e) => void add(e)} aria-label="Add a channel">
           <div className="form-row">
-            <div className="field field-narrow">
-              <label htmlFor="channel-kind">Kind</label>
-              <select id="channel-kind" value={kind} onChange={(e) => setKind(e.target.value as ChannelKind | '')}>
-                <option value="">from the URL</option>
-                {CHANNEL_KINDS.map((k) => (
-                  <option key={k} value={k}>
-                    {CHANNEL_KIND_LABELS[k]}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField id="channel-kind" label="Kind" width="narrow" value={kind} empty="from the URL" options={CHANNEL_KINDS} labels={CHANNEL_KIND_LABELS} onChange={setKind} />
             <div className="field field-wide">
               <label htmlFor="channel-value">Channel</label>
               <input id="channel-value" required maxLength={CHANNEL_INPUT_MAX} spellCheck={false} autoComplete="off" placeholder="https://t.me/name, @name, example.org" value={value} onChange={(e) => setValue(e.target.value)} />

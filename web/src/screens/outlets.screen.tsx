@@ -18,7 +18,9 @@ import {
   type OutletView,
 } from '../api/outlets';
 import type { SessionView } from '../api/types';
+import { FormButtons, OpenFormButton, SelectField } from '../fields';
 import { can, useSession } from '../session';
+import { EmptyRow } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 
 /** How many channels a row of the list names; the outlet's page has them all. */
@@ -72,17 +74,7 @@ export function OutletsScreen(): ReactNode {
           <label htmlFor="outlet-search">Search outlets</label>
           <input id="outlet-search" type="search" placeholder="name, alias, group or channel" value={search} onChange={(e) => setSearch(e.target.value)} />
         </div>
-        <div className="field field-narrow">
-          <label htmlFor="outlet-ideology-filter">Ideology</label>
-          <select id="outlet-ideology-filter" value={ideology} onChange={(e) => setIdeology(e.target.value as OutletIdeology | '')}>
-            <option value="">any</option>
-            {OUTLET_IDEOLOGIES.map((i) => (
-              <option key={i} value={i}>
-                {i}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="outlet-ideology-filter" label="Ideology" width="narrow" value={ideology} empty="any" options={OUTLET_IDEOLOGIES} onChange={setIdeology} />
         <label className="check">
           <input type="checkbox" checked={archived} onChange={(e) => setArchived(e.target.checked)} /> Show archived outlets
         </label>
@@ -129,11 +121,7 @@ export function OutletsScreen(): ReactNode {
               </tr>
             ))}
             {shown.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="empty">
-                  {outlets.loading && !outlets.data ? 'Loading…' : needle || ideology ? 'No outlet matches.' : 'No outlets yet.'}
-                </td>
-              </tr>
+              <EmptyRow columns={5}>{outlets.loading && !outlets.data ? 'Loading…' : needle || ideology ? 'No outlet matches.' : 'No outlets yet.'}</EmptyRow>
             ) : null}
           </tbody>
         </table>
@@ -181,15 +169,7 @@ function CreateOutletForm({ onCreated }: { onCreated: (o: OutletView) => void })
     }
   };
 
-  if (!open) {
-    return (
-      <p>
-        <button type="button" className="button button-primary" onClick={() => setOpen(true)}>
-          Add an outlet
-        </button>
-      </p>
-    );
-  }
+  if (!open) return <OpenFormButton onOpen={() => setOpen(true)}>Add an outlet</OpenFormButton>;
   return (
     <form className="panel" onSubmit={(e) => void submit(e)} aria-labelledby="new-outlet-title">
       <h2 id="new-outlet-title">Add an outlet</h2>
@@ -213,14 +193,7 @@ function CreateOutletForm({ onCreated }: { onCreated: (o: OutletView) => void })
           an <code>@name</code> on the outlet’s page, where you choose its kind. All are added or none.
         </span>
       </div>
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={pending}>
-          Create outlet
-        </button>
-        <button type="button" className="button" onClick={() => setOpen(false)}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons submit="Create outlet" pending={pending} onCancel={() => setOpen(false)} />
     </form>
   );
 }
@@ -247,17 +220,7 @@ export function OutletFields({ idPrefix, value, onChange }: { idPrefix: string; 
           <label htmlFor={id('parentGroup')}>Parent group</label>
           <input id={id('parentGroup')} maxLength={OUTLET_GROUP_MAX} autoComplete="off" value={value.parentGroup} onChange={(e) => onChange({ ...value, parentGroup: e.target.value })} />
         </div>
-        <div className="field field-narrow">
-          <label htmlFor={id('ideology')}>Ideology</label>
-          <select id={id('ideology')} value={value.ideology} onChange={(e) => onChange({ ...value, ideology: e.target.value as OutletIdeology | '' })}>
-            <option value="">not given</option>
-            {OUTLET_IDEOLOGIES.map((i) => (
-              <option key={i} value={i}>
-                {i}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id={id('ideology')} label="Ideology" width="narrow" value={value.ideology} empty="not given" options={OUTLET_IDEOLOGIES} onChange={(ideology) => onChange({ ...value, ideology })} />
       </div>
       <div className="form-row">
         <div className="field field-wide">

@@ -4,13 +4,17 @@
  * acknowledgement of receipt. The time of receipt matters: TCO Art. 3(3) counts the one hour to
  * remove from it, so "Mark received" says so and the first receipt stands.
  *
- * The inbox is one tab of the portal; the tab sits in the address (`?tab=`), as do the filters.
+ * The inbox is one tab of the portal, beside the removal orders, referrals and complaints addressed
+ * to the agency; the tab sits in the address (`?tab=`), as do the filters.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import { providerApi, SUBJECT_LABELS, type PortalMessageView } from '../api/providers';
 import { useSession } from '../session';
 import { ErrorBanner, Notice, Tabs, Time, useTitle, type Tab } from '../ui';
+import { PortalComplaintsTab } from './portal-complaints.screen';
+import { PortalOrdersTab } from './portal-orders.screen';
+import { PortalReferralsTab } from './portal-referrals.screen';
 
 const PAGE_SIZE = 50;
 
@@ -34,7 +38,12 @@ export function PortalScreen(): ReactNode {
     setParams(next);
   };
 
-  const tabs: Tab[] = [{ id: 'messages', label: 'Messages', content: <Inbox unreceivedOnly={unreceivedOnly} onUnreceivedOnly={(v) => set('unreceived', v ? '1' : null)} /> }];
+  const tabs: Tab[] = [
+    { id: 'messages', label: 'Messages', content: <Inbox unreceivedOnly={unreceivedOnly} onUnreceivedOnly={(v) => set('unreceived', v ? '1' : null)} /> },
+    { id: 'orders', label: 'Orders', content: <PortalOrdersTab /> },
+    { id: 'referrals', label: 'Referrals', content: <PortalReferralsTab openOnly={params.get('open') === '1'} onOpenOnly={(v) => set('open', v ? '1' : null)} /> },
+    { id: 'complaints', label: 'Complaints', content: <PortalComplaintsTab /> },
+  ];
 
   return (
     <section aria-labelledby="portal-title">

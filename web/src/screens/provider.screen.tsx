@@ -6,7 +6,7 @@
  * list looks again on its own.
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import {
   DISPATCH_STATES,
   NOTICE_MESSAGE_MAX,
@@ -17,7 +17,11 @@ import {
   type ProviderView,
   type WithSecret,
 } from '../api/providers';
+import { StatusBadge, type StatusTone } from '../badges';
+import { FormButtons, SelectField } from '../fields';
+import { CreatedUpdatedFacts, RecordHeading } from '../record-page';
 import { can, useSession } from '../session';
+import { EmptyRow, LoadMoreButton } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 import { canEditProviders, draftOf, ExposureBadge, fieldsOf, PatternList, ProviderFields, SecretPanel, useProviderAgencies, type ProviderDraft } from './providers.screen';
 
@@ -46,12 +50,15 @@ function ProviderScreen({ providerId }: { providerId: string }): ReactNode {
 
   return (
     <section aria-labelledby="provider-title">
-      <p className="breadcrumb">
-        <Link to="/providers">Providers</Link>
-      </p>
-      <h1 id="provider-title">{provider ? provider.name : 'Provider'}</h1>
-      <ErrorBanner error={detail.error} title="Could not load the provider." />
-      {detail.loading && !provider ? <p className="muted">Loading…</p> : null}
+      <RecordHeading
+        list="/providers"
+        listLabel="Providers"
+        titleId="provider-title"
+        title={provider ? provider.name : 'Provider'}
+        error={detail.error}
+        errorTitle="Could not load the provider."
+        loading={detail.loading && !provider}
+      />
       {provider ? (
         <>
           <p className="bank-badges">
@@ -140,14 +147,7 @@ function ProviderFacts({ provider: p, edit, onEdit, onRotated }: { provider: Pro
             <span className="muted">none</span>
           )}
         </dd>
-        <dt>Created</dt>
-        <dd>
-          <Time ms={p.createdAt} />
-        </dd>
-        <dt>Updated</dt>
-        <dd>
-          <Time ms={p.updatedAt} />
-        </dd>
+        <CreatedUpdatedFacts createdAt={p.createdAt} updatedAt={p.updatedAt} />
       </dl>
       {edit ? (
         <button type="button" className="button" onClick={onEdit}>
@@ -220,15 +220,9 @@ function EditProviderForm({ provider, onDone }: { provider: ProviderView; onDone
       <h2 id="provider-edit-title">Edit provider</h2>
       <ErrorBanner error={error} title="Could not save the provider." />
       <ProviderFields idPrefix="provider-edit" draft={draft} onChange={setDraft} />
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={pending}>
-          Save provider
-        </button>
-        <button type="button" className="button" onClick={() => onDone(null)}>
-          Cancel
-        </button>
+      <FormButtons submit="Save provider" pending={pending} onCancel={() => onDone(null)}>
         <span className="hint small">Esc cancels.</span>
-      </div>
+      </FormButtons>
     </form>
   );
 }
@@ -306,11 +300,11 @@ function Exposure({ provider: p }: { provider: ProviderView }): ReactNode {
   );
 }
 
-const STATE_CLASS: Record<DispatchState, string> = {
-  queued: 'status-job-queued',
-  delivering: 'status-job-running',
-  delivered: 'status-ok',
-  failed: 'status-bad',
+export const STATE_TONE: Record<DispatchState, StatusTone> = {
+  queued: 'job-queued',
+  delivering: 'job-running',
+  delivered: 'ok',
+  failed: 'bad',
 };
 
 function Dispatches({ provider }: { provider: ProviderView }): ReactNode {
@@ -368,17 +362,7 @@ function Dispatches({ provider }: { provider: ProviderView }): ReactNode {
     <section className="registry-section" aria-labelledby="dispatches-title">
       <h2 id="dispatches-title">Sent by your agency</h2>
       <div className="toolbar">
-        <div className="field field-narrow">
-          <label htmlFor="dispatch-state">State</label>
-          <select id="dispatch-state" value={state} onChange={(e) => setState(e.target.value as DispatchState | '')}>
-            <option value="">any</option>
-            {DISPATCH_STATES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="dispatch-state" label="State" width="narrow" value={state} empty="any" options={DISPATCH_STATES} onChange={setState} />
         <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
           Refresh
         </button>
@@ -410,7 +394,7 @@ function Dispatches({ provider }: { provider: ProviderView }): ReactNode {
                   {d.destination ? <div className="small muted mono break">{d.destination}</div> : null}
                 </td>
                 <td>
-                  <span className={`status ${STATE_CLASS[d.state]}`}>{d.state}</span>
+                  <StatusBadge tone={STATE_TONE[d.state]}>{d.state}</StatusBadge>
                   {d.lastError ? <div className="small error-text">{d.lastError}</div> : null}
                 </td>
                 <td className="nowrap">
@@ -427,26 +411,16 @@ function Dispatches({ provider }: { provider: ProviderView }): ReactNode {
                 </td>
               </tr>
             ))}
-            {rows.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="empty">
-                  {loading ? 'Loading…' : state ? `No ${state} messages.` : 'Your agency has sent this provider nothing yet.'}
-                </td>
-              </tr>
-            ) : null}
+            {rows.length === 0 ? <EmptyRow columns={7}>{loading ? 'Loading…' : state ? `No ${state} messages.` : 'Your agency has sent this provider nothing yet.'}</EmptyRow> : null}
           </tbody>
         </table>
       </div>
-      {nextBefore !== null ? (
-        <button type="button" className="button" onClick={() => void loadMore()} disabled={loading}>
-          Load more
-        </button>
-      ) : null}
+      {nextBefore !== null ? <LoadMoreButton loading={loading} onLoadMore={loadMore} /> : null}
     </section>
   );
 }
 
-function DeliveryLog({ dispatch: d }: { dispatch: DispatchView }): ReactNode {
+export function DeliveryLog({ dispatch: d }: { dispatch: DispatchView }): ReactNode {
   if (d.attempts.length === 0) return <span className="muted">no attempt yet</span>;
   return (
     <details className="delivery-log">
@@ -482,7 +456,7 @@ function DeliveryLog({ dispatch: d }: { dispatch: DispatchView }): ReactNode {
                 <Time ms={a.at} />
               </td>
               <td>
-                <span className={`status ${a.status === 'delivered' ? 'status-ok' : 'status-bad'}`}>{a.status}</span>
+                <StatusBadge tone={a.status === 'delivered' ? 'ok' : 'bad'}>{a.status}</StatusBadge>
               </td>
               <td className="num">{a.httpStatus ?? <span className="muted">—</span>}</td>
               <td className="small">{a.error ?? <span className="muted">—</span>}</td>

@@ -25,7 +25,9 @@ import {
   type WithSecret,
 } from '../api/providers';
 import type { AgencyView, SessionView } from '../api/types';
+import { Field, FormButtons, OpenFormButton, Select, SelectField } from '../fields';
 import { can, useSession } from '../session';
+import { EmptyRow } from '../tables';
 import { ErrorBanner, Time, useLoad, useTitle } from '../ui';
 
 /** Whether this session may change the registry: the permission, and not a provider agency (VIGIL_PROVIDER_READ_ONLY). */
@@ -127,11 +129,9 @@ export function ProvidersScreen(): ReactNode {
               </tr>
             ))}
             {shown.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="empty">
-                  {providers.loading && !providers.data ? 'Loading…' : needle ? 'No provider matches the search.' : edit ? 'No providers yet. Add one above.' : 'No providers yet.'}
-                </td>
-              </tr>
+              <EmptyRow columns={7}>
+                {providers.loading && !providers.data ? 'Loading…' : needle ? 'No provider matches the search.' : edit ? 'No providers yet. Add one above.' : 'No providers yet.'}
+              </EmptyRow>
             ) : null}
           </tbody>
         </table>
@@ -336,7 +336,8 @@ export function fieldsOf(d: ProviderDraft): NewProvider {
 export function ProviderFields({ idPrefix, draft, onChange }: { idPrefix: string; draft: ProviderDraft; onChange: (d: ProviderDraft) => void }): ReactNode {
   const { agencies, error } = useProviderAgencies();
   const id = (k: string): string => `${idPrefix}-${k}`;
-  const text = (k: keyof ProviderDraft) => ({ id: id(k), value: draft[k], onChange: (e: { target: { value: string } }) => onChange({ ...draft, [k]: e.target.value }) });
+  const set = (k: keyof ProviderDraft) => (value: string) => onChange({ ...draft, [k]: value });
+  const text = (k: keyof ProviderDraft) => ({ id: id(k), value: draft[k], onChange: (e: { target: { value: string } }) => set(k)(e.target.value) });
   // A portal agency the list does not show (another agency's view, or none listable) stays editable as an id.
   const listed = agencies.length > 0 && (draft.providerAgencyId === '' || agencies.some((a) => a.id === draft.providerAgencyId));
 
@@ -368,21 +369,13 @@ export function ProviderFields({ idPrefix, draft, onChange }: { idPrefix: string
             <label htmlFor={id('webhookUrl')}>Webhook URL</label>
             <input {...text('webhookUrl')} type="url" maxLength={PROVIDER_WEBHOOK_URL_MAX} spellCheck={false} autoComplete="off" placeholder="https://hooks.provider.example/vigil" />
           </div>
-          <div className="field">
-            <label htmlFor={id('providerAgencyId')}>{listed ? 'Portal agency' : 'Portal agency ID'}</label>
+          <Field id={id('providerAgencyId')} label={listed ? 'Portal agency' : 'Portal agency ID'}>
             {listed ? (
-              <select {...text('providerAgencyId')}>
-                <option value="">none</option>
-                {agencies.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.name}
-                  </option>
-                ))}
-              </select>
+              <Select id={id('providerAgencyId')} value={draft.providerAgencyId} empty="none" options={agencies.map((a) => ({ value: a.id, label: a.name }))} onChange={set('providerAgencyId')} />
             ) : (
               <input {...text('providerAgencyId')} className="mono" spellCheck={false} autoComplete="off" placeholder="an agency of kind provider" />
             )}
-          </div>
+          </Field>
           <div className="field field-narrow">
             <label htmlFor={id('acceptedLanguages')}>Accepted languages</label>
             <input {...text('acceptedLanguages')} spellCheck={false} autoComplete="off" placeholder="en, de" aria-describedby={id('acceptedLanguages-hint')} />
@@ -395,17 +388,15 @@ export function ProviderFields({ idPrefix, draft, onChange }: { idPrefix: string
       <fieldset className="subform">
         <legend>Establishment and legal representative (TCO Art. 17)</legend>
         <div className="form-row">
-          <div className="field field-narrow">
-            <label htmlFor={id('mainEstablishment')}>Main establishment</label>
-            <select {...text('mainEstablishment')}>
-              <option value="">outside the EU/EEA</option>
-              {EEA_COUNTRIES.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id={id('mainEstablishment')}
+            label="Main establishment"
+            width="narrow"
+            value={draft.mainEstablishment}
+            empty="outside the EU/EEA"
+            options={EEA_COUNTRIES}
+            onChange={set('mainEstablishment')}
+          />
           <div className="field">
             <label htmlFor={id('repName')}>Representative’s name</label>
             <input {...text('repName')} maxLength={LEGAL_REPRESENTATIVE_NAME_MAX} autoComplete="off" />
@@ -447,28 +438,13 @@ function CreateProviderForm({ onCreated }: { onCreated: (c: WithSecret) => void 
     }
   };
 
-  if (!open) {
-    return (
-      <p>
-        <button type="button" className="button button-primary" onClick={() => setOpen(true)}>
-          Add a provider
-        </button>
-      </p>
-    );
-  }
+  if (!open) return <OpenFormButton onOpen={() => setOpen(true)}>Add a provider</OpenFormButton>;
   return (
     <form className="panel" onSubmit={(e) => void submit(e)} aria-labelledby="new-provider-title">
       <h2 id="new-provider-title">Add a provider</h2>
       <ErrorBanner error={error} title="Could not add the provider." />
       <ProviderFields idPrefix="provider-new" draft={draft} onChange={setDraft} />
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={pending}>
-          Create provider
-        </button>
-        <button type="button" className="button" onClick={() => setOpen(false)}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons submit="Create provider" pending={pending} onCancel={() => setOpen(false)} />
     </form>
   );
 }

@@ -22,9 +22,11 @@ import {
   type QueueQuery,
   type Tier,
 } from '../api/review';
+import { Field, FilterButtons, Select, SelectField, type SelectChoice } from '../fields';
 import { useFilteredPages } from '../filtered-pages';
 import { ExposureCounter, Media, mediaKindOf } from '../media';
 import { can, useSession } from '../session';
+import { EmptyRow, PageFooter } from '../tables';
 import { ErrorBanner, Time, useLoad, useTitle } from '../ui';
 
 const PAGE_SIZE = 50;
@@ -128,10 +130,7 @@ export function ReviewQueueScreen(): ReactNode {
     return () => document.removeEventListener('keydown', onKey);
   }, [rows, selected, navigate]);
 
-  const field = (k: FilterKey) => ({
-    value: draft[k],
-    onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value }),
-  });
+  const filter = (k: FilterKey) => ({ value: draft[k], onChange: (value: string) => setDraft({ ...draft, [k]: value }) });
 
   return (
     <section aria-labelledby="review-title">
@@ -141,86 +140,24 @@ export function ReviewQueueScreen(): ReactNode {
       </div>
       <form className="panel filters" onSubmit={apply} aria-label="Queue filters">
         <div className="form-row">
-          <div className="field field-narrow">
-            <label htmlFor="queue-status">Status</label>
-            <select id="queue-status" {...field('status')}>
-              <option value="">open (default)</option>
-              {CASE_STATUSES.filter((s) => s !== 'open').map((s) => (
-                <option key={s} value={s}>
-                  {CASE_STATUS_LABELS[s]}
-                </option>
-              ))}
-              <option value="all">all</option>
-            </select>
-          </div>
-          <div className="field field-narrow">
-            <label htmlFor="queue-tier">Tier</label>
-            <select id="queue-tier" {...field('tier')}>
-              <option value="">any</option>
-              {TIERS.map((t) => (
-                <option key={t} value={t}>
-                  {TIER_LABELS[t]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="queue-outlet">Outlet</label>
-            {outlets.data ? (
-              <select id="queue-outlet" {...field('outlet')}>
-                <option value="">any</option>
-                {outlets.data.map((o) => (
-                  <option key={o.id} value={o.id}>
-                    {o.name}
-                  </option>
-                ))}
-              </select>
-            ) : (
-              <input id="queue-outlet" className="mono" placeholder="outlet id" {...field('outlet')} />
-            )}
-          </div>
+          <SelectField
+            id="queue-status"
+            label="Status"
+            width="narrow"
+            empty="open (default)"
+            options={[...CASE_STATUSES.filter((s) => s !== 'open'), 'all']}
+            labels={CASE_STATUS_LABELS}
+            {...filter('status')}
+          />
+          <SelectField id="queue-tier" label="Tier" width="narrow" empty="any" options={TIERS} labels={TIER_LABELS} {...filter('tier')} />
+          <ChoiceOrIdFilter id="queue-outlet" label="Outlet" placeholder="outlet id" choices={outlets.data?.map((o) => ({ value: o.id, label: o.name }))} {...filter('outlet')} />
           <div className="field field-narrow">
             <label htmlFor="queue-language">Language</label>
-            <input id="queue-language" placeholder="e.g. ar" spellCheck={false} {...field('language')} />
+            <input id="queue-language" placeholder="e.g. ar" spellCheck={false} value={draft.language} onChange={(e) => setDraft({ ...draft, language: e.target.value })} />
           </div>
-          <div className="field">
-            <label htmlFor="queue-source">Source</label>
-            {sources.data ? (
-              <select id="queue-source" {...field('source')}>
-                <option value="">any</option>
-                {sources.data.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.label ?? s.url}
-                  </option>
-                ))}
-              </select>
-            ) : (
-              <input id="queue-source" className="mono" placeholder="source id" {...field('source')} />
-            )}
-          </div>
-          <div className="field">
-            <label htmlFor="queue-bank">Bank</label>
-            {banks.data ? (
-              <select id="queue-bank" {...field('bank')}>
-                <option value="">any</option>
-                {banks.data.map((b) => (
-                  <option key={b.id} value={b.id}>
-                    {b.name}
-                  </option>
-                ))}
-              </select>
-            ) : (
-              <input id="queue-bank" className="mono" placeholder="bank id" {...field('bank')} />
-            )}
-          </div>
-          <button type="submit" className="button button-primary">
-            Apply filters
-          </button>
-          {hasFilters ? (
-            <button type="button" className="button" onClick={clear}>
-              Clear
-            </button>
-          ) : null}
+          <ChoiceOrIdFilter id="queue-source" label="Source" placeholder="source id" choices={sources.data?.map((s) => ({ value: s.id, label: s.label ?? s.url }))} {...filter('source')} />
+          <ChoiceOrIdFilter id="queue-bank" label="Bank" placeholder="bank id" choices={banks.data?.map((b) => ({ value: b.id, label: b.name }))} {...filter('bank')} />
+          <FilterButtons hasFilters={hasFilters} onClear={clear} />
         </div>
         <p className="hint">
           Keyboard: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> open, <kbd>r</kbd> reveal, <kbd>d</kbd> decide,{' '}
@@ -280,26 +217,40 @@ export function ReviewQueueScreen(): ReactNode {
               />
             ))}
             {!loading && rows.length === 0 && !error ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  {hasFilters ? 'No cases match these filters.' : 'Nothing to review. Cases appear here when captures match a bank.'}
-                </td>
-              </tr>
+              <EmptyRow columns={6}>{hasFilters ? 'No cases match these filters.' : 'Nothing to review. Cases appear here when captures match a bank.'}</EmptyRow>
             ) : null}
           </tbody>
         </table>
       </div>
-      <div className="button-row">
-        {nextBefore !== null ? (
-          <button type="button" className="button" onClick={() => void loadMore()} disabled={loading}>
-            Load more
-          </button>
-        ) : null}
-        <span className="muted" role="status">
-          {loading ? 'Loading…' : `${rows.length} case${rows.length === 1 ? '' : 's'} shown${nextBefore === null ? '' : ', more available'}`}
-        </span>
-      </div>
+      <PageFooter shown={rows.length} noun={['case', 'cases']} more={nextBefore !== null} loading={loading} onLoadMore={loadMore} />
     </section>
+  );
+}
+
+/** A filter by one of a list the user may read (outlets, sources, banks), or by an id typed in when the list is not there. */
+function ChoiceOrIdFilter({
+  id,
+  label,
+  placeholder,
+  choices,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  placeholder: string;
+  choices: readonly SelectChoice<string>[] | undefined;
+  value: string;
+  onChange: (value: string) => void;
+}): ReactNode {
+  return (
+    <Field id={id} label={label}>
+      {choices ? (
+        <Select id={id} value={value} empty="any" options={choices} onChange={onChange} />
+      ) : (
+        <input id={id} className="mono" placeholder={placeholder} value={value} onChange={(e) => onChange(e.target.value)} />
+      )}
+    </Field>
   );
 }
 

@@ -2,8 +2,11 @@
 import { useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client';
+import { StatusBadge } from '../badges';
+import { RecordHeading } from '../record-page';
 import { can, useSession } from '../session';
-import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
+import { EmptyRow } from '../tables';
+import { Notice, Time, useLoad, useTitle } from '../ui';
 import { formatInterval, PauseButton, SourceStatus } from './sources.screen';
 
 export function SourceScreen(): ReactNode {
@@ -17,12 +20,15 @@ export function SourceScreen(): ReactNode {
 
   return (
     <section aria-labelledby="source-title">
-      <p className="breadcrumb">
-        <Link to="/sources">Sources</Link>
-      </p>
-      <h1 id="source-title">{source ? source.label || source.url : 'Source'}</h1>
-      <ErrorBanner error={detail.error} title="Could not load the source." />
-      {detail.loading && !source ? <p className="muted">Loading…</p> : null}
+      <RecordHeading
+        list="/sources"
+        listLabel="Sources"
+        titleId="source-title"
+        title={source ? source.label || source.url : 'Source'}
+        error={detail.error}
+        errorTitle="Could not load the source."
+        loading={detail.loading && !source}
+      />
       {source ? (
         <>
           <dl className="facts">
@@ -112,20 +118,14 @@ export function SourceScreen(): ReactNode {
                       <Time ms={r.finishedAt} />
                     </td>
                     <td>
-                      <span className={`status ${r.error ? 'status-bad' : 'status-ok'}`}>{r.status}</span>
+                      <StatusBadge tone={r.error ? 'bad' : 'ok'}>{r.status}</StatusBadge>
                     </td>
                     <td className="num">{r.seen}</td>
                     <td className="num">{r.newItems}</td>
                     <td className="error-text">{r.error ?? <span className="muted">—</span>}</td>
                   </tr>
                 ))}
-                {detail.data?.runs.length === 0 ? (
-                  <tr>
-                    <td colSpan={6} className="empty">
-                      No runs yet.
-                    </td>
-                  </tr>
-                ) : null}
+                {detail.data?.runs.length === 0 ? <EmptyRow columns={6}>No runs yet.</EmptyRow> : null}
               </tbody>
             </table>
           </div>

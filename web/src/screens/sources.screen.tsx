@@ -7,7 +7,9 @@ import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import { SOURCE_KINDS, type SourceKind, type SourceView } from '../api/types';
+import { SelectField } from '../fields';
 import { can, useSession } from '../session';
+import { ActionsHeader, PlaceholderRows } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 
 /** The server's bounds for the interval (5 minutes to 7 days); it decides, and its message is shown. */
@@ -63,11 +65,7 @@ export function SourcesScreen(): ReactNode {
               <th scope="col" className="num">
                 Items found
               </th>
-              {manage ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
+              {manage ? <ActionsHeader /> : null}
             </tr>
           </thead>
           <tbody>
@@ -82,20 +80,7 @@ export function SourcesScreen(): ReactNode {
                 }}
               />
             ))}
-            {sources.data?.length === 0 ? (
-              <tr>
-                <td colSpan={manage ? 8 : 7} className="empty">
-                  No watched sources yet.
-                </td>
-              </tr>
-            ) : null}
-            {sources.loading && !sources.data ? (
-              <tr>
-                <td colSpan={manage ? 8 : 7} className="empty">
-                  Loading…
-                </td>
-              </tr>
-            ) : null}
+            <PlaceholderRows columns={manage ? 8 : 7} rows={sources.data} loading={sources.loading} empty="No watched sources yet." />
           </tbody>
         </table>
       </div>
@@ -227,21 +212,7 @@ function CreateSourceForm({ onCreated }: { onCreated: (s: SourceView) => void })
       <h2 id="new-source-title">Watch a source</h2>
       <ErrorBanner error={error} title="Could not add the source." />
       <div className="form-row">
-        <div className="field field-narrow">
-          <label htmlFor="source-kind">Kind</label>
-          <select
-            id="source-kind"
-            value={kind}
-            aria-describedby="source-kind-hint"
-            onChange={(e) => setKind(e.target.value as SourceKind)}
-          >
-            {SOURCE_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="source-kind" label="Kind" width="narrow" value={kind} options={SOURCE_KINDS} describedBy="source-kind-hint" onChange={setKind} />
         <div className="field field-wide">
           <label htmlFor="source-url">URL</label>
           <input

@@ -5,7 +5,9 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
 import { PERMISSIONS, type CreatedTokenView, type Permission, type TokenView } from '../api/types';
+import { StatusBadge } from '../badges';
 import { can, useSession } from '../session';
+import { ActionsHeader, PlaceholderRows } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 
 const DEFAULT_TTL_DAYS = 90;
@@ -64,9 +66,7 @@ export function TokensScreen(): ReactNode {
               <th scope="col">Expires</th>
               <th scope="col">Last used</th>
               <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>
@@ -81,20 +81,7 @@ export function TokensScreen(): ReactNode {
                 }}
               />
             ))}
-            {tokens.data?.length === 0 ? (
-              <tr>
-                <td colSpan={othersOwn ? 9 : 8} className="empty">
-                  You have no API tokens.
-                </td>
-              </tr>
-            ) : null}
-            {tokens.loading && !tokens.data ? (
-              <tr>
-                <td colSpan={othersOwn ? 9 : 8} className="empty">
-                  Loading…
-                </td>
-              </tr>
-            ) : null}
+            <PlaceholderRows columns={othersOwn ? 9 : 8} rows={tokens.data} loading={tokens.loading} empty="You have no API tokens." />
           </tbody>
         </table>
       </div>
@@ -157,7 +144,7 @@ function TokenRow({
         <Time ms={token.lastUsedAt} />
       </td>
       <td>
-        <span className={`status status-${status.tone}`}>{status.label}</span>
+        <StatusBadge tone={status.tone}>{status.label}</StatusBadge>
       </td>
       <td className="actions">
         {token.revokedAt === null ? (

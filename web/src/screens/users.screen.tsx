@@ -6,8 +6,11 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import { Link } from 'react-router';
 import { api, type UserChange } from '../api/client';
 import { ROLES, type Role, type UserView } from '../api/types';
+import { StatusBadge } from '../badges';
+import { FormButtons, SelectField } from '../fields';
 import { formatTime } from '../format';
 import { can, useSession } from '../session';
+import { ActionsHeader, PlaceholderRows } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 
 /** The server's rule, repeated as a hint; the server decides and its message is shown if it refuses. */
@@ -31,24 +34,18 @@ export function UsersScreen(): ReactNode {
       <h1 id="users-title">Users</h1>
       {operator ? (
         <div className="toolbar">
-          <div className="field field-inline">
-            <label htmlFor="users-agency">Agency</label>
-            <select
-              id="users-agency"
-              value={agencyId}
-              onChange={(e) => {
-                setAgencyId(e.target.value);
-                setEditing(null);
-                setNotice(null);
-              }}
-            >
-              {(agencies.data ?? [session.agency]).map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="users-agency"
+            label="Agency"
+            width="inline"
+            value={agencyId}
+            options={(agencies.data ?? [session.agency]).map((a) => ({ value: a.id, label: a.name }))}
+            onChange={(id) => {
+              setAgencyId(id);
+              setEditing(null);
+              setNotice(null);
+            }}
+          />
         </div>
       ) : null}
       <ErrorBanner error={agencies.error} title="Could not load agencies." />
@@ -96,9 +93,7 @@ export function UsersScreen(): ReactNode {
               <th scope="col">Roles</th>
               <th scope="col">Status</th>
               <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>
@@ -139,20 +134,7 @@ export function UsersScreen(): ReactNode {
                 </td>
               </tr>
             ))}
-            {users.data?.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  No users in this agency.
-                </td>
-              </tr>
-            ) : null}
-            {users.loading && !users.data ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  Loading…
-                </td>
-              </tr>
-            ) : null}
+            <PlaceholderRows columns={6} rows={users.data} loading={users.loading} empty="No users in this agency." />
           </tbody>
         </table>
       </div>
@@ -164,11 +146,11 @@ export function UsersScreen(): ReactNode {
 }
 
 function UserStatus({ user }: { user: UserView }): ReactNode {
-  if (user.disabled) return <span className="status status-bad">disabled</span>;
+  if (user.disabled) return <StatusBadge tone="bad">disabled</StatusBadge>;
   if (user.lockedUntil !== null && user.lockedUntil > Date.now()) {
-    return <span className="status status-warn">locked until {formatTime(user.lockedUntil)}</span>;
+    return <StatusBadge tone="warn">locked until {formatTime(user.lockedUntil)}</StatusBadge>;
   }
-  return <span className="status status-ok">active</span>;
+  return <StatusBadge tone="ok">active</StatusBadge>;
 }
 
 function RoleChecklist({
@@ -363,14 +345,7 @@ function EditUserPanel({
           </label>
         </div>
         <RoleChecklist idPrefix="edit-user-role" legend="Roles" value={roles} onChange={setRoles} />
-        <div className="button-row">
-          <button type="submit" className="button button-primary" disabled={pending}>
-            Save changes
-          </button>
-          <button type="button" className="button" onClick={() => onDone(null)}>
-            Cancel
-          </button>
-        </div>
+        <FormButtons submit="Save changes" pending={pending} onCancel={() => onDone(null)} />
       </form>
       <form className="subform" onSubmit={(e) => void changePassword(e)}>
         {/* Tells password managers whose password this is, so they do not file it under the admin. */}

@@ -10,6 +10,8 @@ import { exchange } from './0008-exchange.ts';
 import { outlets } from './0009-outlets.ts';
 import { review } from './0010-review.ts';
 import { providersDispatch } from './0011-providers-dispatch.ts';
+import { orders } from './0012-orders.ts';
+import { referralsComplaints } from './0013-referrals-complaints.ts';
 
 /** Applied in this order; never edit one that has shipped, add a new one. */
-export const migrations: readonly Migration[] = [foundation, jobs, intakeEvidence, banks, fingerprintsMatches, videoFingerprints, hmaContent, exchange, outlets, review, providersDispatch];
+export const migrations: readonly Migration[] = [foundation, jobs, intakeEvidence, banks, fingerprintsMatches, videoFingerprints, hmaContent, exchange, outlets, review, providersDispatch, orders, referralsComplaints];

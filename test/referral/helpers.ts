@@ -1,0 +1,48 @@
+/** Shared pieces of the referral and complaint suites: a webhook receiver on loopback, and URL items the issuer's review found to be terrorist content. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Actor, TestApp } from '../app.ts';
+import { servicesOf } from '../intake/helpers.ts';
+import { ok } from '../review/helpers.ts';
+
+export interface Hit {
+  path: string;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** A webhook receiver that answers 200 and keeps every request. */
+export async function startReceiver() {
+  const hits: Hit[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      hits.push({ path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    hits,
+    url: (path: string) => `${origin}${path}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A URL item of the actor's agency in a review case with a published decision. The capture job is
+ * dropped: the synthetic hosts do not exist, and the referral needs only the item and its review.
+ */
+export async function decidedUrl(t: TestApp, actor: Actor, url: string, verdict = 'terrorist_content', grounds = ['a']): Promise<string> {
+  const { item } = await ok<{ item: { id: string } }>(await t.as(actor, 'POST', '/api/v1/items', { url }), 201);
+  await t.db.db.deleteFrom('job').where('name', '=', 'capture.fetch').execute();
+  const { caseId } = await servicesOf(t.platform, actor.agency.id).review().assignItem(item.id);
+  const body = verdict === 'terrorist_content' ? { verdict, grounds, reasons: `Synthetic reasons for ${url}.` } : verdict === 'exempt' ? { verdict, exemptPurpose: 'research', reasons: 'Synthetic research copy.' } : { verdict, reasons: 'Synthetic.' };
+  await ok(await t.as(actor, 'POST', `/api/v1/review/cases/${caseId}/decisions`, body), 201);
+  return item.id;
+}
