@@ -56,12 +56,12 @@ import { createWebhookSender } from '../adapters/webhook/webhook-sender.ts';
 import { createSmtpMailer } from '../adapters/mail/smtp-mailer.ts';
 import { renderOrderPdf } from '../adapters/pdf/order-pdf.ts';
 import { createOrderPortalService, createOrderService, type OrderService } from '../domains/order/order.service.ts';
-import { createOrderRepository, createPortalOrderRepository, finalOrderTimes } from '../domains/order/order.repository.ts';
+import { createOrderRepository, createPortalOrderRepository, finalOrderTimes, type StoredOrder } from '../domains/order/order.repository.ts';
 import { createReferralRepository } from '../domains/referral/referral.repository.ts';
 import { createReferralAnswerService, createReferralService } from '../domains/referral/referral.service.ts';
 import { resolveProvider } from '../domains/provider/provider.model.ts';
 import { createComplaintRepository } from '../domains/complaint/complaint.repository.ts';
-import { createComplaintService } from '../domains/complaint/complaint.service.ts';
+import { createComplaintService, type OrderRemoval } from '../domains/complaint/complaint.service.ts';
 import { createHash } from 'node:crypto';
 import type { Config } from './config.ts';
 import { SOFTWARE } from './version.ts';
@@ -126,6 +126,12 @@ function notifyingBankRepository(repo: BankRepository, onWrite: () => void): Ban
 export interface RequestMeta {
   clientIp: string | null;
   requestId: string | null;
+}
+
+/** An order its provider executed, as complaints and statements of reasons see it. */
+function orderRemovalOf(o: StoredOrder): OrderRemoval | null {
+  if (o.executedAt === null || o.measure === null) return null;
+  return { orderId: o.id, url: o.annexI.items[0]?.url ?? null, removedAt: o.executedAt, measure: o.measure, referenceNumber: o.referenceNumber, reasons: o.annexI.reasons, issuerAgencyId: o.agencyId };
 }
 
 export function createPlatform(deps: PlatformDeps) {
@@ -411,8 +417,15 @@ export function createPlatform(deps: PlatformDeps) {
             return agency.kind;
           },
           received: createReferralRepository(db, { by: 'recipient', agencyId }),
-          // Executed removal orders are not linked to the provider agency yet: no order can be complained about.
-          orders: { removal: async () => null },
+          orders: {
+            async removal(orderId) {
+              const o = await createPortalOrderRepository(db, agencyId).get(orderId);
+              return o ? orderRemovalOf(o) : null;
+            },
+            async executedBetween(q) {
+              return (await createPortalOrderRepository(db, agencyId).executedBetween(q)).flatMap((o) => orderRemovalOf(o) ?? []);
+            },
+          },
           agencyName: async (id) => (await agencies.get(id))?.name ?? null,
           audit,
           clock,

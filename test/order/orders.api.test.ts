@@ -87,6 +87,10 @@ describe.each(DIALECTS)('removal orders on %s', { timeout: 120_000 }, (dialect) 
     await ok(await t.as(w.responder, 'POST', `/api/v1/portal/orders/${proposed.id}/acknowledge`));
     const acked = await ok(await t.as(w.responder, 'POST', `/api/v1/portal/orders/${proposed.id}/acknowledge`));
     expect(acked.timeline.map((e: { type: string }) => e.type)).toEqual(['issued', 'received', 'acknowledged']);
+    const complaint = { subject: { kind: 'order', orderId: proposed.id }, receivedAt: t.clock.now(), text: 'My post was news reporting.' };
+    // TCO Art. 10: a complaint is about a removal, so not before the order was executed.
+    const early = await t.as(w.responder, 'POST', '/api/v1/portal/complaints', complaint);
+    expect([early.statusCode, early.json().error.code]).toEqual([400, 'VIGIL_COMPLAINT_SUBJECT_INVALID']);
     t.clock.advance(20 * MINUTE);
     const answered = await ok(
       await t.as(w.responder, 'POST', `/api/v1/portal/orders/${proposed.id}/annex-ii`, { measure: 'removed', actionAt: issuedAt + 12 * MINUTE, authorisedPerson: 'T&S lead', contactEmail: 'tns@host.example' }),
@@ -96,6 +100,30 @@ describe.each(DIALECTS)('removal orders on %s', { timeout: 120_000 }, (dialect) 
     const seen = await ok(await t.as(w.reviewer, 'GET', `/api/v1/orders/${proposed.id}`));
     expect(seen).toMatchObject({ status: 'executed', clock: { executedInMs: 12 * MINUTE } });
     expect(seen.events.at(-1)).toMatchObject({ type: 'annex_ii', detail: { measure: 'removed', actionAt: issuedAt + 12 * MINUTE, via: 'portal' } });
+    const later = { ...complaint, receivedAt: t.clock.now() };
+    const recorded = await ok(await t.as(w.responder, 'POST', '/api/v1/portal/complaints', later), 201);
+    expect(recorded.complaint).toMatchObject({ state: 'open', contentUrl: 'https://host.example/post/1', subject: { kind: 'order', orderId: proposed.id } });
+    const foreign = await t.as(w.analyst, 'POST', '/api/v1/portal/complaints', later);
+    expect(foreign.statusCode).toBe(403);
+
+    // DSA statement of reasons for the executed order, chosen or by time range.
+    const fields = {
+      decision_ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
+      illegal_content_legal_ground: 'Regulation (EU) 2021/784, Art. 3',
+      illegal_content_explanation: 'Removed on a removal order.',
+      content_type: ['CONTENT_TYPE_VIDEO'],
+      content_date: '2026-01-02',
+      automated_detection: 'No',
+      automated_decision: 'AUTOMATED_DECISION_NOT_AUTOMATED',
+      territorial_scope: ['DE'],
+    };
+    const chosen = await ok(await t.as(w.responder, 'POST', '/api/v1/portal/statements-of-reasons', { actions: [{ orderId: proposed.id }], fields }));
+    expect(chosen.statements).toEqual([expect.objectContaining({ puid: `vigil-order-${proposed.id}`, decision_visibility: ['DECISION_VISIBILITY_CONTENT_REMOVED'], application_date: new Date(issuedAt + 12 * MINUTE).toISOString().slice(0, 10) })]);
+    expect(String(chosen.statements[0].decision_facts)).toContain(proposed.referenceNumber);
+    const ranged = await ok(await t.as(w.responder, 'POST', '/api/v1/portal/statements-of-reasons', { fields, from: issuedAt }));
+    expect(ranged.statements.map((x: { puid: string }) => x.puid)).toEqual([`vigil-order-${proposed.id}`]);
+    const unknown = await t.as(w.responder, 'POST', '/api/v1/portal/statements-of-reasons', { actions: [{ orderId: w.host.id }], fields });
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([400, 'VIGIL_SOR_ACTION_INVALID']);
   });
 
   it('suspends the clock on Annex III and restarts it in full on clarification; the clock job escalates before the deadline and records the breach after it', async () => {

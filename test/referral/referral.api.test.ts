@@ -10,7 +10,7 @@ import { DIALECTS } from '../databases.ts';
 import { drainJobs } from '../intake/helpers.ts';
 import { ok } from '../review/helpers.ts';
 import { decidedUrl, startReceiver } from './helpers.ts';
-import { createMemoryReplayCache, verifyWebhookSignature } from '../../src/adapters/webhook/webhook-signature.ts';
+import { createMemoryReplayCache, signWebhook, verifyWebhookSignature } from '../../src/adapters/webhook/webhook-signature.ts';
 import { REFERRAL_REMINDERS_MAX } from '../../src/domains/referral/referral.model.ts';
 import type { Agency } from '../../src/domains/agency/agency.model.ts';
 
@@ -190,15 +190,28 @@ describe.each(DIALECTS)('referrals on %s', { timeout: 120_000 }, (dialect) => {
     await refused(analyst, 'POST', `/api/v1/referrals/${d.referral.id}/close`, {}, 409, 'VIGIL_REFERRAL_INVALID_TRANSITION');
   });
 
-  it('takes answers from the provider’s signed callback through the same service, and only for its own referrals', async () => {
+  it('takes answers from the provider’s signed callback, only for its own referrals, and a replay once', async () => {
     const a = await decidedUrl(t, analyst, url('host.example'));
     const d = await draft([a]);
     await ok(await t.as(analyst, 'POST', `/api/v1/referrals/${d.referral.id}/send`));
+    const callback = (providerId: string, secret: string, body: unknown, deliveryId: string) => {
+      const text = JSON.stringify(body);
+      return t.as(null, 'POST', `/api/v1/callbacks/providers/${providerId}`, text, { 'content-type': 'application/json', ...signWebhook(secret, text, deliveryId, t.clock.now()) });
+    };
+    const outcome = { subject: 'referral', referralId: d.referral.id, answer: { type: 'outcome', itemId: d.items[0]!.id, outcome: 'disabled' } };
     const before = await snapshot(t);
     await expect(t.platform.referralAnswersOf(other.id).answer(d.referral.id, { kind: 'acknowledge' })).rejects.toMatchObject({ code: 'VIGIL_NOT_FOUND' });
+    const forged = await callback(host.id, 'whsec_not-the-secret', outcome, 'ref-cb-0');
+    expect([forged.statusCode, forged.json().error.code]).toEqual([401, 'VIGIL_CALLBACK_SIGNATURE_INVALID']);
+    const declinedBare = await callback(host.id, host.secret, { ...outcome, answer: { type: 'outcome', itemId: d.items[0]!.id, outcome: 'declined' } }, 'ref-cb-1');
+    expect([declinedBare.statusCode, declinedBare.json().error.code]).toEqual([400, 'VIGIL_REFERRAL_REASON_REQUIRED']);
     expect(await snapshot(t)).toEqual(before);
-    const answered = await t.platform.referralAnswersOf(host.id).answer(d.referral.id, { kind: 'outcome', itemId: d.items[0]!.id, outcome: 'disabled' });
-    expect(answered.referral).toMatchObject({ state: 'actioned', acknowledgedAt: t.clock.now() });
+
+    const answered = await callback(host.id, host.secret, outcome, 'ref-cb-2');
+    expect(answered.statusCode).toBe(200);
+    expect(answered.json()).toMatchObject({ subject: 'referral', id: d.referral.id, status: 'actioned', receivedAt: t.clock.now() });
+    const replay = await callback(host.id, host.secret, outcome, 'ref-cb-2');
+    expect([replay.statusCode, replay.json().error.code]).toEqual([409, 'VIGIL_CALLBACK_REPLAYED']);
     const seen = await issuerView(d.referral.id);
     expect(seen.events.at(-1)).toMatchObject({ kind: 'outcome', actor: `provider:${host.id}`, detail: { outcome: 'disabled' } });
   });

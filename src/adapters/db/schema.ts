@@ -535,6 +535,8 @@ export interface RemovalOrderTable {
   approved_at: number | null;
   issued_at: number | null;
   received_at: number | null;
+  executed_at: number | null;
+  measure: string | null;
   document_sha256: string | null;
   pdf_sha256: string | null;
   signature: string | null;

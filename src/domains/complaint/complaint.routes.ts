@@ -145,11 +145,16 @@ export const complaintRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { auth: { permission: 'portal.respond' } },
       schema: {
         tags: ['portal'],
-        summary: `DSA statements of reasons (Transparency Database schema v2) for your removals and disablings of referred items, at most ${SOR_BATCH_MAX} per call; invalid fields are listed per statement and nothing is exported`,
+        summary: `DSA statements of reasons (Transparency Database schema v2) for your removals and disablings of referred items and under removal orders, at most ${SOR_BATCH_MAX} per call; invalid fields are listed per statement and nothing is exported`,
         body: Type.Object(
           {
             actions: Type.Optional(
-              Type.Array(Type.Object({ referralId: Uuid, itemId: Uuid, fields: Type.Optional(SorFields) }, { additionalProperties: false }), {
+              Type.Array(
+                Type.Union([
+                  Type.Object({ referralId: Uuid, itemId: Uuid, fields: Type.Optional(SorFields) }, { additionalProperties: false }),
+                  Type.Object({ orderId: Uuid, fields: Type.Optional(SorFields) }, { additionalProperties: false }),
+                ]),
+                {
                 minItems: 1,
                 maxItems: SOR_BATCH_MAX,
                 description: 'The actions to describe, with fields for each; without it, every action in [from, to)',

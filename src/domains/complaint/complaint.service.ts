@@ -14,10 +14,24 @@ import { COMPLAINT_URL_MAX, decideComplaint, isOverdue, MODERATION_REF_MAX, newC
 import type { ComplaintListQuery, ComplaintRepository } from './complaint.repository.ts';
 import { buildStatement, SOR_BATCH_MAX, sorProblems, type SorAction } from './dsa-sor.model.ts';
 
-/** Removal orders this agency executed, as complaints need them; wired by the composition root. */
+/** A removal order this agency executed (Annex II). */
+export interface OrderRemoval {
+  orderId: string;
+  /** The order's first URL (an order names up to ORDER_ITEMS_MAX). */
+  url: string | null;
+  removedAt: number;
+  measure: 'removed' | 'disabled';
+  referenceNumber: string;
+  reasons: string;
+  issuerAgencyId: string;
+}
+
+/** Removal orders this agency executed, as complaints and statements of reasons need them; wired by the composition root. */
 export interface OrderRemovals {
-  /** The order's removed content, or null when the agency executed no such order. */
-  removal(orderId: string): Promise<{ url: string | null; removedAt: number | null } | null>;
+  /** The order's removal, or null when the agency executed no such order. */
+  removal(orderId: string): Promise<OrderRemoval | null>;
+  /** Executed with the time of the measure in [from, to), oldest first. */
+  executedBetween(q: { from: number; to: number; limit: number }): Promise<OrderRemoval[]>;
 }
 
 export interface ComplaintServiceDeps {
@@ -46,8 +60,8 @@ export interface ComplaintDetail {
 }
 
 export interface StatementsInput {
-  /** The actions to describe; or none, to take every removal and disabling with an action time in [from, to). */
-  actions?: { referralId: string; itemId: string; fields?: Record<string, unknown> | undefined }[] | undefined;
+  /** The actions to describe (referred items, executed removal orders); or none, to take every removal and disabling with an action time in [from, to). */
+  actions?: ({ referralId: string; itemId: string; fields?: Record<string, unknown> | undefined } | { orderId: string; fields?: Record<string, unknown> | undefined })[] | undefined;
   from?: number | undefined;
   to?: number | undefined;
   /** Which batch of SOR_BATCH_MAX of the range, from 0. */
@@ -90,7 +104,7 @@ export function createComplaintService(deps: ComplaintServiceDeps) {
     if (s.kind === 'order') {
       const r = await deps.orders.removal(s.orderId);
       if (!r) throw invalid(`no removal order ${s.orderId} executed by your agency`);
-      return r;
+      return { url: r.url, removedAt: r.removedAt };
     }
     const reference = s.reference.trim();
     if (!reference || reference.length > MODERATION_REF_MAX) throw invalid(`a moderation action needs your reference of 1 to ${MODERATION_REF_MAX} characters`);
@@ -152,7 +166,7 @@ export function createComplaintService(deps: ComplaintServiceDeps) {
     },
 
     /**
-     * DSA statements of reasons for the agency's removals and disablings of referred items, in
+     * DSA statements of reasons for the agency's removals and disablings of referred items and under removal orders, in
      * the Transparency Database's v2 shape, at most SOR_BATCH_MAX per call. Each is checked against
      * the database's rules; if any fails, the answer lists every problem and nothing is exported.
      */
@@ -167,20 +181,36 @@ export function createComplaintService(deps: ComplaintServiceDeps) {
         const issuer = await notifier(issuerAgencyId);
         return { puid: `vigil-ri-${item.id}`, measure: item.outcome as 'removed' | 'disabled', actionAt: item.actionAt!, notifier: issuer, facts: `Voluntary referral ${reference} from ${issuer}: ${reasons}` };
       };
+      const orderActionOf = async (o: OrderRemoval): Promise<SorAction> => {
+        const issuer = await notifier(o.issuerAgencyId);
+        return { puid: `vigil-order-${o.orderId}`, measure: o.measure, actionAt: o.removedAt, notifier: issuer, facts: `Removal order ${o.referenceNumber} under Regulation (EU) 2021/784 from ${issuer}: ${o.reasons}` };
+      };
       if (input.actions?.length) {
         if (input.actions.length > SOR_BATCH_MAX) throw new VigilError('VIGIL_SOR_ACTION_INVALID', `At most ${SOR_BATCH_MAX} actions per batch.`);
-        const bad: { referralId: string; itemId: string; problem: string }[] = [];
+        const bad: (({ referralId: string; itemId: string } | { orderId: string }) & { problem: string })[] = [];
         for (const a of input.actions) {
+          if ('orderId' in a) {
+            const o = await deps.orders.removal(a.orderId);
+            if (!o) bad.push({ orderId: a.orderId, problem: 'no removal order executed by your agency' });
+            else chosen.push({ action: await orderActionOf(o), own: a.fields ?? {} });
+            continue;
+          }
           const found = await receivedItem(a.referralId, a.itemId);
           if (!found) bad.push({ referralId: a.referralId, itemId: a.itemId, problem: 'no such referred item addressed to your agency' });
           else if ((found.item.outcome !== 'removed' && found.item.outcome !== 'disabled') || found.item.actionAt === null) bad.push({ referralId: a.referralId, itemId: a.itemId, problem: `the outcome is ${found.item.outcome ?? 'not given yet'}, not removed or disabled` });
           else chosen.push({ action: await actionOf(found.item, found.reference, found.reasons, found.issuerAgencyId), own: a.fields ?? {} });
         }
-        if (bad.length) throw new VigilError('VIGIL_SOR_ACTION_INVALID', `Not every action can have a statement of reasons: ${bad.map((b) => `${b.itemId}: ${b.problem}`).join('; ')}.`, { actions: bad });
+        if (bad.length) throw new VigilError('VIGIL_SOR_ACTION_INVALID', `Not every action can have a statement of reasons: ${bad.map((b) => `${'orderId' in b ? b.orderId : b.itemId}: ${b.problem}`).join('; ')}.`, { actions: bad });
       } else {
-        const rows = await deps.received.actionedItems({ from: input.from ?? 0, to: input.to ?? clock.now() + 1, outcomes: ['removed', 'disabled'], limit: SOR_BATCH_MAX + 1, offset: batch * SOR_BATCH_MAX });
-        hasMore = rows.length > SOR_BATCH_MAX;
-        for (const r of rows.slice(0, SOR_BATCH_MAX)) chosen.push({ action: await actionOf(r.item, r.referral.reference, r.referral.reasons, r.referral.agencyId), own: {} });
+        // Referred items and orders in one time order: take enough of each to fill this batch, then merge.
+        const range = { from: input.from ?? 0, to: input.to ?? clock.now() + 1 };
+        const upTo = (batch + 1) * SOR_BATCH_MAX + 1;
+        const referred = await deps.received.actionedItems({ ...range, outcomes: ['removed', 'disabled'], limit: upTo, offset: 0 });
+        const ordered = await deps.orders.executedBetween({ ...range, limit: upTo });
+        const all = [...(await Promise.all(referred.map((r) => actionOf(r.item, r.referral.reference, r.referral.reasons, r.referral.agencyId)))), ...(await Promise.all(ordered.map(orderActionOf)))];
+        all.sort((a, b) => a.actionAt - b.actionAt || (a.puid < b.puid ? -1 : a.puid > b.puid ? 1 : 0));
+        hasMore = all.length > (batch + 1) * SOR_BATCH_MAX;
+        for (const action of all.slice(batch * SOR_BATCH_MAX, (batch + 1) * SOR_BATCH_MAX)) chosen.push({ action, own: {} });
       }
       const statements = chosen.map((c) => buildStatement(c.action, input.fields, c.own));
       const problems = statements.flatMap((s, index) => sorProblems(s).map((p) => ({ index, puid: s.puid, ...p })));

@@ -5,8 +5,7 @@
  * window, a delivery id). Each accepted delivery id is stored, so a replay is refused; a refused
  * answer releases its id again, so that it changes nothing.
  *
- * One handler per `subject`: orders here; referral answers plug in as another entry of
- * CALLBACK_SUBJECTS and another member of the body union.
+ * One handler per `subject` (a removal order, a referral), each a member of the body union.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
@@ -20,6 +19,7 @@ import type { Provider } from '../provider/provider.model.ts';
 import { createCallbackReceipts, createProviderOrderLookup } from './order.repository.ts';
 import { CallbackAnswer } from './order.routes.ts';
 import type { ProviderAnswer } from './order.service.ts';
+import { ITEM_OUTCOMES, REFERRAL_NOTE_MAX } from '../referral/referral.model.ts';
 
 /** How far a callback's timestamp may be from our clock, either way. */
 export const CALLBACK_TOLERANCE_MS = WEBHOOK_TOLERANCE_MS;
@@ -34,7 +34,28 @@ const OrderCallback = Type.Object(
   { additionalProperties: false, description: 'An answer to a removal order, named by orderId or by the issuer’s referenceNumber' },
 );
 
-const CallbackBody = Type.Union([OrderCallback]);
+const ReferralCallback = Type.Object(
+  {
+    subject: Type.Literal('referral'),
+    referralId: Uuid,
+    answer: Type.Union([
+      Type.Object({ type: Type.Literal('acknowledge') }, { additionalProperties: false }),
+      Type.Object(
+        {
+          type: Type.Literal('outcome'),
+          itemId: Uuid,
+          outcome: Type.Union(ITEM_OUTCOMES.map((o) => Type.Literal(o))),
+          reason: Type.Optional(Type.String({ maxLength: REFERRAL_NOTE_MAX, description: 'Required when declined' })),
+          actionAt: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch ms of the removal or disabling; default now. Not for declined.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ]),
+  },
+  { additionalProperties: false, description: 'An answer to a referral: acknowledge it, or give one item’s outcome' },
+);
+
+const CallbackBody = Type.Union([OrderCallback, ReferralCallback]);
 type CallbackBodyOf<S extends string> = Extract<Static<typeof CallbackBody>, { subject: S }>;
 
 interface CallbackContext {
@@ -57,6 +78,12 @@ export const CALLBACK_SUBJECTS: { [S in Static<typeof CallbackBody>['subject']]:
     const services = ctx.platform.agencyServices(o.agencyId, { agencyId: o.agencyId, userId: null, actor: `provider:${ctx.provider.name}`, clientIp: ctx.request.ip, requestId: ctx.request.id });
     const d = await services.orders().answer(o.id, body.answer as ProviderAnswer, { channel: 'callback', deliveryId: ctx.deliveryId });
     return { subject: 'order', id: o.id, status: d.state.status, receivedAt: d.state.receivedAt };
+  },
+  async referral(ctx, body) {
+    const a = body.answer;
+    const answer = a.type === 'acknowledge' ? ({ kind: 'acknowledge' } as const) : { kind: 'outcome' as const, itemId: a.itemId, outcome: a.outcome, reason: a.reason ?? null, actionAt: a.actionAt ?? null };
+    const r = await ctx.platform.referralAnswersOf(ctx.provider.id).answer(body.referralId, answer);
+    return { subject: 'referral', id: r.referral.id, status: r.referral.state, receivedAt: r.referral.acknowledgedAt };
   },
 };
 
@@ -82,7 +109,7 @@ export function callbackRoutes(platform: Platform): FastifyPluginAsyncTypebox {
         config: { auth: 'public' },
         schema: {
           tags: ['callbacks'],
-          summary: 'A provider’s signed answer (acknowledge, Annex II, Annex III, scrutiny request, reinstated) to a removal order',
+          summary: 'A provider’s signed answer to a removal order (acknowledge, Annex II, Annex III, scrutiny request, reinstated) or to a referral (acknowledge, an item’s outcome)',
           description: `Signed with the provider's webhook secret: ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">, ${TIMESTAMP_HEADER}: <unix seconds> (within ${CALLBACK_TOLERANCE_MS / 1000} s), ${DELIVERY_HEADER}: <unique id>. A delivery id is accepted once.`,
           security: [],
           params: Type.Object({ providerId: Uuid }),
@@ -118,7 +145,8 @@ export function callbackRoutes(platform: Platform): FastifyPluginAsyncTypebox {
         if (!claimed) throw new VigilError('VIGIL_CALLBACK_REPLAYED', `Delivery ${deliveryId} was already received.`);
         const body = request.body;
         try {
-          return await CALLBACK_SUBJECTS[body.subject]({ platform, provider, deliveryId, request }, body);
+          const ctx = { platform, provider, deliveryId, request };
+          return await (body.subject === 'order' ? CALLBACK_SUBJECTS.order(ctx, body) : CALLBACK_SUBJECTS.referral(ctx, body));
         } catch (e) {
           await receipts.release(provider.id, deliveryId);
           throw e;

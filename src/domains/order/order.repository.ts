@@ -8,7 +8,7 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, OrderEventTable, RemovalOrderTable } from '../../adapters/db/schema.ts';
 import type { AnnexI } from './annex.model.ts';
-import type { StoredOrderEvent, StoredOrderEventType, StoredOrderStatus } from './order.model.ts';
+import type { Measure, StoredOrderEvent, StoredOrderEventType, StoredOrderStatus } from './order.model.ts';
 
 export interface StoredOrder {
   id: string;
@@ -26,6 +26,9 @@ export interface StoredOrder {
   approvedAt: number | null;
   issuedAt: number | null;
   receivedAt: number | null;
+  /** Annex II: the time of the measure and which one. */
+  executedAt: number | null;
+  measure: Measure | null;
   /** The signed JSON document and its PDF (blob sha256 hex of the issuing agency), once issued. */
   document: { sha256: string; pdfSha256: string; signature: string; keyId: string } | null;
   nonDisclosureExtensions: number;
@@ -52,6 +55,7 @@ export type OrderPatch = Partial<{
   approvedAt: number;
   issuedAt: number;
   receivedAt: number;
+  executed: { at: number; measure: Measure };
   annexI: AnnexI;
   document: { sha256: string; pdfSha256: string; signature: string; keyId: string };
   nonDisclosureExtensions: number;
@@ -82,6 +86,8 @@ function toOrder(r: Selectable<RemovalOrderTable>): StoredOrder {
     approvedAt: r.approved_at,
     issuedAt: r.issued_at,
     receivedAt: r.received_at,
+    executedAt: r.executed_at,
+    measure: r.measure as Measure | null,
     document: r.document_sha256 && r.pdf_sha256 && r.signature && r.signature_key_id ? { sha256: r.document_sha256, pdfSha256: r.pdf_sha256, signature: r.signature, keyId: r.signature_key_id } : null,
     nonDisclosureExtensions: r.non_disclosure_extensions,
     crossBorder: r.cross_border === 1,
@@ -105,6 +111,7 @@ function patchColumns(p: OrderPatch): Partial<Updateable<RemovalOrderTable>> {
     ...(p.approvedAt !== undefined ? { approved_at: p.approvedAt } : {}),
     ...(p.issuedAt !== undefined ? { issued_at: p.issuedAt } : {}),
     ...(p.receivedAt !== undefined ? { received_at: p.receivedAt } : {}),
+    ...(p.executed !== undefined ? { executed_at: p.executed.at, measure: p.executed.measure } : {}),
     ...(p.annexI !== undefined ? { annex_i: JSON.stringify(p.annexI) } : {}),
     ...(p.document !== undefined ? { document_sha256: p.document.sha256, pdf_sha256: p.document.pdfSha256, signature: p.document.signature, signature_key_id: p.document.keyId } : {}),
     ...(p.nonDisclosureExtensions !== undefined ? { non_disclosure_extensions: p.nonDisclosureExtensions } : {}),
@@ -112,7 +119,7 @@ function patchColumns(p: OrderPatch): Partial<Updateable<RemovalOrderTable>> {
   };
 }
 
-export type NewOrder = Omit<StoredOrder, 'agencyId' | 'approvedBy' | 'approvedAt' | 'issuedAt' | 'receivedAt' | 'document' | 'nonDisclosureExtensions' | 'finalAt' | 'seq' | 'updatedAt'>;
+export type NewOrder = Omit<StoredOrder, 'agencyId' | 'approvedBy' | 'approvedAt' | 'issuedAt' | 'receivedAt' | 'executedAt' | 'measure' | 'document' | 'nonDisclosureExtensions' | 'finalAt' | 'seq' | 'updatedAt'>;
 export type NewOrderEvent = Omit<OrderEventRecord, 'seq'>;
 
 async function eventsOf(db: Kysely<Database>, orderId: string): Promise<OrderEventRecord[]> {
@@ -247,6 +254,11 @@ export function createPortalOrderRepository(db: Kysely<Database>, recipientAgenc
     async get(orderId: string): Promise<StoredOrder | null> {
       const r = await mine().where('removal_order.order_id', '=', orderId).executeTakeFirst();
       return r ? toOrder(r) : null;
+    },
+    /** Orders this agency executed with the time of the measure in [from, to), oldest first. */
+    async executedBetween(q: { from: number; to: number; limit: number }): Promise<StoredOrder[]> {
+      const rows = await mine().where('removal_order.executed_at', '>=', q.from).where('removal_order.executed_at', '<', q.to).orderBy('removal_order.executed_at').orderBy('removal_order.order_id').limit(q.limit).execute();
+      return rows.map(toOrder);
     },
   };
 }

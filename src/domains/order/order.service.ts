@@ -190,6 +190,7 @@ export function createOrderService(deps: OrderServiceDeps) {
         patch.receivedAt = next.receivedAt;
         patch.finalAt = finalAt(next.receivedAt, o.appealPeriodMs);
       }
+      if (next.executedAt !== null && next.measure !== null && state.executedAt === null) patch.executed = { at: next.executedAt, measure: next.measure };
       if (await orders.append(o.id, o.seq, events, patch, now)) {
         if (next.clockStartedAt !== state.clockStartedAt) await scheduleFor(o.id, next);
         return mustGet(o.id);

@@ -7976,7 +7976,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A provider’s signed answer (acknowledge, Annex II, Annex III, scrutiny request, reinstated) to a removal order
+         * A provider’s signed answer to a removal order (acknowledge, Annex II, Annex III, scrutiny request, reinstated) or to a referral (acknowledge, an item’s outcome)
          * @description Signed with the provider's webhook secret: x-vigil-signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">, x-vigil-timestamp: <unix seconds> (within 300 s), x-vigil-delivery: <unique id>. A delivery id is accepted once.
          */
         post: {
@@ -8027,6 +8027,25 @@ export interface paths {
                             /** @enum {string} */
                             type: "reinstated";
                             note?: string | null;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        subject: "referral";
+                        /** @description UUIDv7 */
+                        referralId: string;
+                        answer: {
+                            /** @enum {string} */
+                            type: "acknowledge";
+                        } | {
+                            /** @enum {string} */
+                            type: "outcome";
+                            /** @description UUIDv7 */
+                            itemId: string;
+                            outcome: "removed" | "disabled" | "declined";
+                            /** @description Required when declined */
+                            reason?: string;
+                            /** @description Epoch ms of the removal or disabling; default now. Not for declined. */
+                            actionAt?: number;
                         };
                     };
                 };
@@ -9204,7 +9223,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** DSA statements of reasons (Transparency Database schema v2) for your removals and disablings of referred items, at most 100 per call; invalid fields are listed per statement and nothing is exported */
+        /** DSA statements of reasons (Transparency Database schema v2) for your removals and disablings of referred items and under removal orders, at most 100 per call; invalid fields are listed per statement and nothing is exported */
         post: {
             parameters: {
                 query?: never;
@@ -9216,7 +9235,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @description The actions to describe, with fields for each; without it, every action in [from, to) */
-                        actions?: {
+                        actions?: ({
                             /** @description UUIDv7 */
                             referralId: string;
                             /** @description UUIDv7 */
@@ -9225,7 +9244,14 @@ export interface paths {
                             fields?: {
                                 [key: string]: unknown;
                             };
-                        }[];
+                        } | {
+                            /** @description UUIDv7 */
+                            orderId: string;
+                            /** @description DSA Transparency Database fields (schema v2), e.g. decision_ground, incompatible_content_ground, content_type, content_date, automated_detection, automated_decision, territorial_scope. Checked field by field; unknown fields are refused. */
+                            fields?: {
+                                [key: string]: unknown;
+                            };
+                        })[];
                         /** @description Epoch ms, inclusive; default the beginning */
                         from?: number;
                         /** @description Epoch ms, exclusive; default now */

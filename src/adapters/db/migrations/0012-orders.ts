@@ -53,6 +53,9 @@ export const orders: Migration = {
       .addColumn('approved_at', t.time)
       .addColumn('issued_at', t.time)
       .addColumn('received_at', t.time)
+      // Annex II: the time of the measure and which one, copied from the event stream for range queries (statements of reasons).
+      .addColumn('executed_at', t.time)
+      .addColumn('measure', t.text)
       // sha256 hex of the Annex I JSON document and of its PDF rendering, both blobs of the agency.
       .addColumn('document_sha256', t.text)
       .addColumn('pdf_sha256', t.text)
