@@ -109,11 +109,13 @@ export interface World {
 
 let refs = 0;
 
-export async function createWorld(dialect: Dialect): Promise<World> {
+/** `mail: false` runs the instance without VIGIL_SMTP_URL, so e-mail contact points cannot be used. */
+export async function createWorld(dialect: Dialect, opts: { mail?: boolean } = {}): Promise<World> {
   const receiver = await startReceiver();
   const smtp = await startSmtp();
   // Decisions publish at once (no undo window), so items are ready to order.
-  const t = await createTestApp(dialect, { VIGIL_FETCH_ALLOW: '127.0.0.1/32', VIGIL_SMTP_URL: smtp.url, VIGIL_MAIL_FROM: 'iru@vigil.example', VIGIL_REVIEW_UNDO_SECONDS: '0' });
+  const mail: Record<string, string> = opts.mail === false ? {} : { VIGIL_SMTP_URL: smtp.url, VIGIL_MAIL_FROM: 'iru@vigil.example' };
+  const t = await createTestApp(dialect, { VIGIL_FETCH_ALLOW: '127.0.0.1/32', ...mail, VIGIL_REVIEW_UNDO_SECONDS: '0' });
   const authority = await t.createAgency('Synthetic IRU');
   const hostAgency = await t.createAgency('Synthetic Host trust and safety', 'provider');
   const w = {

@@ -193,3 +193,23 @@ describe.each(DIALECTS)('removal order refusals on %s', { timeout: 120_000 }, (d
     expect(view.exposure).toEqual({ finalOrdersLast12Months: 2, exposed: true });
   });
 });
+
+describe.each(DIALECTS)('removal orders on %s without SMTP', { timeout: 120_000 }, (dialect) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await createWorld(dialect, { mail: false });
+  });
+  afterAll(async () => w.close());
+
+  it('refuses to issue an order to a provider reachable only by e-mail, and leaves it proposed', async () => {
+    const { t } = w;
+    await ok(await t.as(w.analyst, 'POST', '/api/v1/providers', { name: 'Mail-only Host', domainPatterns: ['mailonly.example'], contactEmail: 'tco@mailonly.example', mainEstablishment: 'IE' }), 201);
+    const o = await w.propose([await w.decidedItem('https://mailonly.example/1')], { emergency: { declared: true, reason: 'imminent threat to life' } });
+    const before = await snapshot(t);
+    const res = await t.as(w.approver, 'POST', `/api/v1/orders/${o.id}/approve`, {});
+    expect({ status: res.statusCode, code: res.json().error?.code }).toEqual({ status: 409, code: 'VIGIL_PROVIDER_NO_CONTACT' });
+    expect(res.json().error.message).toContain('VIGIL_SMTP_URL');
+    expect(await snapshot(t)).toEqual(before);
+    expect((await ok(await t.as(w.reviewer, 'GET', `/api/v1/orders/${o.id}`))).status).toBe('proposed');
+  });
+});

@@ -205,4 +205,20 @@ describe.each(DIALECTS)('removal orders on %s', { timeout: 120_000 }, (dialect) 
     const again = await t.as(w.approver, 'POST', `/api/v1/orders/${o.id}/withdraw`, { reason: 'twice' });
     expect(again.json().error).toMatchObject({ code: 'VIGIL_ORDER_TRANSITION_REFUSED', details: { reason: 'the order was withdrawn' } });
   });
+
+  it('takes the receipt from a delivery logged by an attempt that died before the order heard of it', async () => {
+    const { t } = w;
+    await w.relogin();
+    await ok(await t.as(w.analyst, 'POST', '/api/v1/providers', { name: 'Crashy Host', domainPatterns: ['crashy.example'], webhookUrl: w.receiver.url('/hook/crashy'), mainEstablishment: 'IE' }), 201);
+    const o = await w.issue([await w.decidedItem('https://crashy.example/v/1')], { emergency: { declared: true, reason: 'imminent threat' } });
+    // The attempt logged the delivery, then the worker died before telling the order.
+    t.clock.advance(MINUTE);
+    const deliveredAt = t.clock.now();
+    t.clock.advance(MINUTE);
+    await t.db.db.updateTable('dispatch').set({ state: 'delivered', delivered_at: deliveredAt }).where('subject_id', '=', o.id).execute();
+    await drainJobs(t.platform);
+    const seen = await ok(await t.as(w.reviewer, 'GET', `/api/v1/orders/${o.id}`));
+    expect(seen).toMatchObject({ status: 'running', receivedAt: deliveredAt, clock: { deadline: deliveredAt + REMOVAL_WINDOW_MS } });
+    expect(w.receiver.hits.filter((h) => h.path === '/hook/crashy')).toEqual([]);
+  });
 });

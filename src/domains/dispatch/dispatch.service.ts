@@ -162,16 +162,25 @@ export function createDispatchService(deps: DispatchServiceDeps) {
     return { next: 'done', reason: state };
   }
 
+  /** Why nothing can be sent to the provider now, or null: checked before anything is recorded as sent. */
+  function unreachable(provider: Provider): string | null {
+    const { channels, skipped } = channelsOf(provider, deps.mail !== null);
+    return channels.length > 0 ? null : `${provider.name} has no contact point Vigil can use (webhook URL, e-mail${skipped.length ? ` — ${skipped.join('; ')}` : ''}, or portal agency).`;
+  }
+
   return {
     /**
      * One dispatch per channel the provider can be reached on (webhook, e-mail, portal), each
      * sent by its own job; a portal message is delivered at once. Refused when no channel is left.
      */
+    unreachable,
+
     async create(input: NewMessage): Promise<Dispatch[]> {
       const provider = await deps.providers.get(input.providerId);
       if (!provider) throw new VigilError('VIGIL_NOT_FOUND', `No provider ${input.providerId}.`);
+      const problem = unreachable(provider);
+      if (problem) throw new VigilError('VIGIL_PROVIDER_NO_CONTACT', problem);
       const { channels, skipped } = channelsOf(provider, deps.mail !== null);
-      if (channels.length === 0) throw new VigilError('VIGIL_PROVIDER_NO_CONTACT', `${provider.name} has no contact point Vigil can use (webhook URL, e-mail${skipped.length ? ` — ${skipped.join('; ')}` : ''}, or portal agency).`);
       const now = clock.now();
       const list: NewDispatch[] = channels.map((c) => ({
         id: ids.next(),
@@ -204,6 +213,11 @@ export function createDispatchService(deps: DispatchServiceDeps) {
     async send(dispatchId: string, signal?: AbortSignal): Promise<SendResult> {
       const d = await dispatches.get(dispatchId);
       if (!d) return { next: 'skipped', reason: `dispatch ${dispatchId} not found` };
+      if (d.state === 'delivered' && d.deliveredAt !== null) {
+        // A retry after the delivery was logged but telling of it failed: tell again (receipt is recorded once).
+        await deps.onDelivered?.(d, d.deliveredAt);
+        return { next: 'skipped', reason: 'dispatch already delivered' };
+      }
       if (d.state === 'delivered' || d.state === 'failed') return { next: 'skipped', reason: `dispatch already ${d.state}` };
       return runAttempt(d, d.attempts.length + 1, signal);
     },

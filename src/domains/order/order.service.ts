@@ -70,7 +70,7 @@ export interface OrderServiceDeps {
   items: { getItem(itemId: string): Promise<Item | null> };
   /** Decisions of this agency covering any of the items. */
   decisionsOfItems(itemIds: string[]): Promise<Decision[]>;
-  dispatch: { create(m: NewMessage): Promise<Dispatch[]>; list(q: DispatchListQuery): Promise<Dispatch[]> };
+  dispatch: { create(m: NewMessage): Promise<Dispatch[]>; list(q: DispatchListQuery): Promise<Dispatch[]>; unreachable(p: Provider): string | null };
   /** Blobs of this agency (stores are content-addressed; reads are audited). */
   blobs: { put(body: Readable, mediaType: string | null, userId: string | null): Promise<unknown>; open(sha256: string): Promise<{ stream: Readable }> };
   renderPdf(doc: OrderDocument): Promise<Buffer>;
@@ -362,7 +362,9 @@ export function createOrderService(deps: OrderServiceDeps) {
       if (o.proposedBy === by) throw new VigilError('VIGIL_ORDER_OWN_APPROVAL');
       const provider = await deps.providers.get(o.providerId);
       if (!provider) throw new VigilError('VIGIL_NOT_FOUND', `No provider ${o.providerId}.`);
-      if (!provider.contact.webhookUrl && !provider.contact.email && !provider.providerAgencyId) throw new VigilError('VIGIL_PROVIDER_NO_CONTACT');
+      // Checked before the order is issued: an issued order that cannot be sent would start no clock and reach no one.
+      const unreachable = deps.dispatch.unreachable(provider);
+      if (unreachable) throw new VigilError('VIGIL_PROVIDER_NO_CONTACT', unreachable);
       const now = clock.now();
       const problem = firstOrderNoticeProblem({
         priorOrdersToProvider: await orders.issuedCount(o.providerId),
