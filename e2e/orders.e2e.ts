@@ -14,6 +14,7 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -301,6 +302,10 @@ describe('removal orders', () => {
     await responder.getByRole('heading', { name: `Removal order ${REFERENCE}`, level: 1 }).waitFor();
     await responder.getByRole('status', { name: 'Removal clock' }).locator('[data-clock="running"]').waitFor();
     expect(await fact(responder, 'B. Content').textContent()).toContain(ITEM_URL);
+    // The provider takes the signed PDF from its portal too, not only from the message.
+    const [pdf] = await Promise.all([responder.waitForEvent('download'), responder.getByRole('button', { name: 'Download PDF' }).click()]);
+    expect(pdf.suggestedFilename()).toMatch(/\.pdf$/);
+    expect((await readFile(await pdf.path())).subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await responder.screenshot({ path: '/tmp/vigil-e2e-portal-order.png', fullPage: true });
 
     // Annex II: removed, just now; the person answering is prefilled.

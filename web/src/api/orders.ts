@@ -122,6 +122,8 @@ export const orderApi = {
   document: (orderId: string, kind: 'json' | 'pdf'): Promise<Download> => download(`/orders/${encodeURIComponent(orderId)}/document.${kind}`, 'GET'),
 
   portalList: (q: PortalOrderQuery): Promise<{ orders: PortalOrderView[]; nextBefore: string | null }> => call(client.GET('/api/v1/portal/orders', { params: { query: q } })),
+  /** The provider's copy of the signed document or its PDF; audited on both sides. */
+  portalDocument: (orderId: string, kind: 'json' | 'pdf'): Promise<Download> => download(`/portal/orders/${encodeURIComponent(orderId)}/document.${kind}`, 'GET'),
   portalGet: (orderId: string): Promise<PortalOrderView> => call(client.GET('/api/v1/portal/orders/{orderId}', order(orderId))),
   acknowledge: (orderId: string): Promise<PortalOrderView> => call(client.POST('/api/v1/portal/orders/{orderId}/acknowledge', order(orderId))),
   annexII: (orderId: string, a: AnnexIIAnswer): Promise<PortalOrderView> => call(client.POST('/api/v1/portal/orders/{orderId}/annex-ii', { ...order(orderId), body: a })),

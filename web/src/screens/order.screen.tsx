@@ -24,6 +24,7 @@ import {
   type OrderStatus,
   type OrderView,
 } from '../api/orders';
+import type { Download } from '../api/client';
 import { providerApi } from '../api/providers';
 import { GROUND_LABELS } from '../api/review';
 import { DispatchTable } from '../dispatch-table';
@@ -220,7 +221,7 @@ function OrderScreen({ orderId }: { orderId: string }): ReactNode {
         <dd>{o.caseId ? <Link to={`/review/${o.caseId}`}>the review case</Link> : <span className="muted">—</span>}</dd>
       </dl>
 
-      <Documents order={o} />
+      <Documents order={o} fetchDocument={orderApi.document} />
 
       <h2 id="annex-title">Annex I</h2>
       <AnnexISummary annex={o.annexI} />
@@ -256,7 +257,8 @@ function OrderScreen({ orderId }: { orderId: string }): ReactNode {
   );
 }
 
-function Documents({ order: o }: { order: OrderView }): ReactNode {
+/** The signed documents of an issued order, downloaded by the issuer or, from its portal, by the provider. */
+export function Documents({ order: o, fetchDocument }: { order: Pick<OrderView, 'id' | 'document'>; fetchDocument: (orderId: string, kind: 'json' | 'pdf') => Promise<Download> }): ReactNode {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   if (!o.document) return null;
@@ -265,7 +267,7 @@ function Documents({ order: o }: { order: OrderView }): ReactNode {
     setBusy(true);
     setError(null);
     try {
-      const d = await orderApi.document(o.id, kind);
+      const d = await fetchDocument(o.id, kind);
       saveBlob(d.blob, d.filename ?? `removal-order-${o.id}.${kind}`);
     } catch (err) {
       setError(err);

@@ -26,8 +26,8 @@ import {
 import { OrderClock } from '../order-clock';
 import { useSession } from '../session';
 import { EmptyRow, LoadMoreButton } from '../tables';
-import { ErrorBanner, Notice, ShortHash, Time, useLoad, useTitle } from '../ui';
-import { AnnexISummary, EVENT_LABELS, openObstacle } from './order.screen';
+import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
+import { AnnexISummary, Documents, EVENT_LABELS, openObstacle } from './order.screen';
 import { eventDetailText } from './referral.screen';
 import { ORDER_STATUS_CLASS } from './orders.screen';
 
@@ -208,14 +208,7 @@ function PortalOrderScreen({ orderId }: { orderId: string }): ReactNode {
 
       <h2>Annex I</h2>
       <AnnexISummary annex={o.annexI} />
-      {o.document ? (
-        <dl className="facts small">
-          <dt>Signed document</dt>
-          <dd>
-            <ShortHash hash={o.document.sha256} chars={16} /> · Ed25519 key <span className="mono">{o.document.keyId}</span> · attached to the message in your inbox
-          </dd>
-        </dl>
-      ) : null}
+      <Documents order={o} fetchDocument={orderApi.portalDocument} />
 
       <h2 id="portal-timeline-title">Timeline</h2>
       <div className="table-wrap">
