@@ -196,9 +196,9 @@ describe('intake and evidence', () => {
     await fact(capture, 'Resolved IP').filter({ hasText: /^127\.0\.0\.1/ }).waitFor();
     await fact(capture, 'Title').filter({ hasText: PAGE_TITLE }).waitFor();
     await fact(capture, 'Final URL').filter({ hasText: pageUrl }).waitFor();
-    expect(await fact(capture, 'Body').textContent()).toMatch(/sha256:[0-9a-f]{64}/);
-    expect(await fact(capture, 'WARC').textContent()).toMatch(/sha256:[0-9a-f]{64}/);
-    expect(await fact(capture, 'Content type').textContent()).toContain('text/html');
+    await expect.poll(() => fact(capture, 'Body').textContent(), { timeout: 10_000 }).toMatch(/sha256:[0-9a-f]{64}/);
+    await expect.poll(() => fact(capture, 'WARC').textContent(), { timeout: 10_000 }).toMatch(/sha256:[0-9a-f]{64}/);
+    await expect.poll(() => fact(capture, 'Content type').textContent(), { timeout: 10_000 }).toContain('text/html');
     await fact(page, 'State').getByText('captured', { exact: true }).waitFor();
 
     const custody = page.getByRole('table', { name: /Custody events/ });

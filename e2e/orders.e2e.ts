@@ -253,8 +253,8 @@ describe('removal orders', () => {
     await reviewer.getByText('awaiting approval', { exact: true }).waitFor();
     // Four eyes: the reviewer proposed it and holds no approver role, so there is nothing to approve here.
     expect(await reviewer.getByRole('button', { name: 'Approve and issue' }).count()).toBe(0);
-    expect(await fact(reviewer, 'A. Reference').textContent()).toBe(REFERENCE);
-    expect(await fact(reviewer, 'Emergency').textContent()).toContain('Live-streamed attack');
+    await expect.poll(() => fact(reviewer, 'A. Reference').textContent(), { timeout: 10_000 }).toBe(REFERENCE);
+    await expect.poll(() => fact(reviewer, 'Emergency').textContent(), { timeout: 10_000 }).toContain('Live-streamed attack');
     await reviewer.screenshot({ path: '/tmp/vigil-e2e-order-proposed.png', fullPage: true });
 
     // The approver, in a browser of their own, finds it in the list and approves it.
@@ -301,7 +301,7 @@ describe('removal orders', () => {
     await portalRow.getByRole('link', { name: REFERENCE }).click();
     await responder.getByRole('heading', { name: `Removal order ${REFERENCE}`, level: 1 }).waitFor();
     await responder.getByRole('status', { name: 'Removal clock' }).locator('[data-clock="running"]').waitFor();
-    expect(await fact(responder, 'B. Content').textContent()).toContain(ITEM_URL);
+    await expect.poll(() => fact(responder, 'B. Content').textContent(), { timeout: 10_000 }).toContain(ITEM_URL);
     // The provider takes the signed PDF from its portal too, not only from the message.
     const [pdf] = await Promise.all([responder.waitForEvent('download'), responder.getByRole('button', { name: 'Download PDF' }).click()]);
     expect(pdf.suggestedFilename()).toMatch(/\.pdf$/);

@@ -149,14 +149,14 @@ describe('providers, portal and outlets', () => {
     await admin.getByRole('button', { name: 'Resolve' }).click();
     const resolution = admin.getByRole('status', { name: 'Resolution' });
     await resolution.getByText('media.video.example is under video.example').waitFor();
-    expect(await fact(resolution, 'Host').textContent()).toBe('media.video.example');
+    await expect.poll(() => fact(resolution, 'Host').textContent(), { timeout: 10_000 }).toBe('media.video.example');
     await admin.screenshot({ path: '/tmp/vigil-e2e-providers.png', fullPage: true });
 
     await resolution.getByRole('link', { name: PROVIDER }).click();
     await admin.getByRole('heading', { name: PROVIDER, level: 1 }).waitFor();
-    expect(await fact(admin, 'Portal agency').textContent()).toBe(PORTAL_AGENCY);
-    expect(await fact(admin, 'Accepted languages').textContent()).toBe('en, de');
-    expect(await fact(admin, 'Webhook secret').textContent()).toContain(secret.slice(0, 10));
+    await expect.poll(() => fact(admin, 'Portal agency').textContent(), { timeout: 10_000 }).toBe(PORTAL_AGENCY);
+    await expect.poll(() => fact(admin, 'Accepted languages').textContent(), { timeout: 10_000 }).toBe('en, de');
+    await expect.poll(() => fact(admin, 'Webhook secret').textContent(), { timeout: 10_000 }).toContain(secret.slice(0, 10));
 
     // A new secret, shown once; the notice below must be signed with it.
     await admin.getByRole('button', { name: 'Rotate secret' }).click();
@@ -260,8 +260,8 @@ describe('providers, portal and outlets', () => {
     await edit.getByLabel('Aliases, one per line').fill('Harbor Signal\nHS Media');
     await edit.getByRole('button', { name: 'Save outlet' }).click();
     await page.getByRole('status').filter({ hasText: 'Outlet saved.' }).waitFor();
-    expect(await fact(page, 'Parent group').textContent()).toBe('Lantern Society');
-    expect(await fact(page, 'Aliases').textContent()).toBe('Harbor Signal, HS Media');
+    await expect.poll(() => fact(page, 'Parent group').textContent(), { timeout: 10_000 }).toBe('Lantern Society');
+    await expect.poll(() => fact(page, 'Aliases').textContent(), { timeout: 10_000 }).toBe('Harbor Signal, HS Media');
 
     // A second outlet may not claim the first one's Telegram channel: the server's code, nothing added.
     const other = await apiCall<{ id: string }>(page, 'POST', '/outlets', { name: 'Harbour Echo' });

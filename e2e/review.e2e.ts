@@ -253,9 +253,9 @@ describe('review', () => {
     const caseId = caseUrl.split('/').at(-1) ?? '';
     const matchEntry = page.getByRole('group', { name: 'Bank entry' });
     await fact(matchEntry, 'Distance').waitFor();
-    expect(await fact(matchEntry, 'Bank').textContent()).toBe(BANK_NAME);
-    expect(await fact(matchEntry, 'Labels').textContent()).toContain(OUTLET);
-    expect(await fact(matchEntry, 'Provenance').textContent()).toContain('e2e synthetic fixture');
+    await expect.poll(() => fact(matchEntry, 'Bank').textContent(), { timeout: 10_000 }).toBe(BANK_NAME);
+    await expect.poll(() => fact(matchEntry, 'Labels').textContent(), { timeout: 10_000 }).toContain(OUTLET);
+    await expect.poll(() => fact(matchEntry, 'Provenance').textContent(), { timeout: 10_000 }).toContain('e2e synthetic fixture');
     const caseImg = page.locator('.case-item-media img');
     await caseImg.waitFor();
     expect(await filterOf(caseImg)).toContain('blur(24px)');
@@ -298,7 +298,7 @@ describe('review', () => {
     // The undo window runs out and the decision waits for an approver (it proposes an order).
     await decision.locator('.status').filter({ hasText: 'awaiting approval' }).waitFor();
     expect(await decision.getByRole('button', { name: 'Undo' }).count()).toBe(0);
-    expect(await fact(decision, 'Grounds').textContent()).toContain('Art. 2(7)(a)');
+    await expect.poll(() => fact(decision, 'Grounds').textContent(), { timeout: 10_000 }).toContain('Art. 2(7)(a)');
     // Reviewers do not approve; that takes the approver role.
     expect(await decision.getByRole('button', { name: 'Approve' }).count()).toBe(0);
 

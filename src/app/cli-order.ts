@@ -53,7 +53,7 @@ export function registerOrderCommands(program: Command): void {
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > ORDER_PAGE_MAX) throw new UsageError(`--limit must be an integer from 1 to ${ORDER_PAGE_MAX}`);
         const list = await agencyActor(rt, (await findAgency(rt, opts.agency)).id).orders().list({ limit, ...(opts.status ? { status: opts.status } : {}) });
-        out(Boolean(opts.json), { orders: list }, () => (list.length ? list.map(orderLine).join('\n') : 'no orders'));
+        out(Boolean(opts.json), { orders: list }, () => (list.length ? list.map((r) => orderLine(r.order)).join('\n') : 'no orders'));
       }),
     );
 

@@ -40,6 +40,8 @@ describe.each(DIALECTS)('removal orders on %s', { timeout: 120_000 }, (dialect) 
     expect(issued.events.map((e: { type: string }) => e.type)).toEqual(['proposed', 'approved', 'issued', 'received', 'dispatched']);
     expect(issued.dispatches.map((d: { channel: string }) => d.channel).sort()).toEqual(['email', 'portal', 'webhook']);
     expect(issued.annexI.issuedAt).toBe(issuedAt);
+    const page = await ok(await t.as(w.reviewer, 'GET', '/api/v1/orders?status=running'));
+    expect(page.orders.find((x: { id: string }) => x.id === proposed.id)).toMatchObject({ status: 'running', clock: { deadline: issuedAt + REMOVAL_WINDOW_MS, remainingMs: REMOVAL_WINDOW_MS } });
 
     // The JSON document as issued: its hash is the one recorded, and the instance key signed it.
     const json = await t.as(w.reviewer, 'GET', `/api/v1/orders/${proposed.id}/document.json`);

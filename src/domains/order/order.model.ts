@@ -197,6 +197,8 @@ export interface OrderClock {
   executedInMs: number | null;
   /** Real time left at `now` (negative once breached); null when no clock runs. */
   remainingMs: number | null;
+  /** The open Annex III obstacle that suspends the clock. */
+  obstacle: Obstacle | null;
 }
 
 /**
@@ -214,6 +216,7 @@ export function orderClock(s: OrderState, now: number, escalationLeadMs: number 
     breachedAt,
     executedInMs: s.executedAt !== null && s.receivedAt !== null ? s.executedAt - s.receivedAt : null,
     remainingMs: running === null ? null : running - now,
+    obstacle: s.obstacle,
   };
 }
 

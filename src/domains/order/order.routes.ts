@@ -5,7 +5,7 @@ import { requireScope } from '../../app/http/auth-hook.ts';
 import { GROUNDS } from '../review/review.model.ts';
 import { toDispatchView } from '../dispatch/dispatch.routes.ts';
 import { ANNEX_SHORT_TEXT_MAX, ANNEX_TEXT_MAX, AUTHORITY_TYPES, EU_EEA_STATES } from './annex.model.ts';
-import { MEASURES, OBSTACLES, ORDER_STATUSES, STORED_ORDER_EVENT_TYPES, STORED_ORDER_STATUSES } from './order.model.ts';
+import { MEASURES, OBSTACLES, ORDER_STATUSES, STORED_ORDER_EVENT_TYPES, STORED_ORDER_STATUSES, type OrderClock } from './order.model.ts';
 import { ORDER_ITEMS_MAX, ORDER_NOTE_MAX, type OrderDetail, type PortalOrderDetail, type ProviderAnswer } from './order.service.ts';
 import type { StoredOrder } from './order.repository.ts';
 
@@ -49,6 +49,7 @@ const ClockView = Type.Object(
     escalateAt: Nullable(EpochMs),
     breachedAt: Nullable(EpochMs),
     executedInMs: Nullable(Type.Integer({ description: 'Annex II time of the measure minus the first receipt' })),
+    obstacle: Type.Union([lit(OBSTACLES), Type.Null()], { description: 'The open Annex III obstacle while the clock is suspended' }),
   },
   { description: 'The removal clock now (order.model.ts orderClock)' },
 );
@@ -98,7 +99,7 @@ const summaryFields = {
   updatedAt: EpochMs,
 };
 
-export const OrderSummaryView = Type.Object(summaryFields, { $id: 'OrderSummary' });
+export const OrderSummaryView = Type.Object({ ...summaryFields, clock: ClockView }, { $id: 'OrderSummary' });
 
 export const OrderView = Type.Object(
   {
@@ -134,6 +135,8 @@ export const PortalOrderView = Type.Object(
   { $id: 'PortalOrder' },
 );
 
+const clockView = (c: OrderClock) => ({ deadline: c.deadline, remainingMs: c.remainingMs, escalateAt: c.escalateAt, breachedAt: c.breachedAt, executedInMs: c.executedInMs, obstacle: c.obstacle });
+
 function toSummary(o: StoredOrder) {
   return {
     id: o.id,
@@ -164,7 +167,7 @@ function toOrderView(d: OrderDetail, dispatches: Parameters<typeof toDispatchVie
   return {
     ...toSummary(d.order),
     annexI: d.order.annexI,
-    clock: { deadline: d.clock.deadline, remainingMs: d.clock.remainingMs, escalateAt: d.clock.escalateAt, breachedAt: d.clock.breachedAt, executedInMs: d.clock.executedInMs },
+    clock: clockView(d.clock),
     scrutiny: d.scrutiny,
     nonDisclosureUntil: d.nonDisclosureUntil,
     reinstatementDue: d.state.reinstatementDue,
@@ -186,7 +189,7 @@ export function toPortalOrderView(p: PortalOrderDetail) {
     annexI: o.annexI,
     issuedAt: o.issuedAt!,
     receivedAt: o.receivedAt,
-    clock: { deadline: d.clock.deadline, remainingMs: d.clock.remainingMs, escalateAt: d.clock.escalateAt, breachedAt: d.clock.breachedAt, executedInMs: d.clock.executedInMs },
+    clock: clockView(d.clock),
     scrutiny: d.scrutiny,
     reinstatementDue: d.state.reinstatementDue,
     document: o.document ? { ...o.document, sha256: `sha256:${o.document.sha256}`, pdfSha256: `sha256:${o.document.pdfSha256}` } : null,
@@ -287,7 +290,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit = 50, ...q } = request.query;
       const rows = await requireScope(request).orders().list({ ...q, limit: limit + 1 });
       const page = rows.slice(0, limit);
-      return { orders: page.map(toSummary), nextBefore: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+      return { orders: page.map((r) => ({ ...toSummary(r.order), clock: clockView(r.clock) })), nextBefore: rows.length > limit ? (page.at(-1)?.order.id ?? null) : null };
     },
   );
 

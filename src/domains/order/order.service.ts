@@ -345,7 +345,11 @@ export function createOrderService(deps: OrderServiceDeps) {
       return detail(o);
     },
 
-    list: (q: OrderListQuery) => orders.list(q),
+    /** A page of orders, each with its clock now, so a list can show every countdown. */
+    async list(q: OrderListQuery): Promise<{ order: StoredOrder; clock: OrderClock }[]> {
+      const now = clock.now();
+      return Promise.all((await orders.list(q)).map(async (o) => ({ order: o, clock: orderClock((await folded(o)).state, now, settings.escalationLeadMs) })));
+    },
     get: async (orderId: string) => detail(await mustGet(orderId)),
     dispatchesOf: (orderId: string) => deps.dispatch.list({ subjectKind: 'order', subjectId: orderId, limit: 100 }),
 

@@ -12244,6 +12244,16 @@ export interface components {
             createdAt: number;
             /** @description Epoch milliseconds */
             updatedAt: number;
+            /** @description The removal clock now (order.model.ts orderClock) */
+            clock: {
+                deadline: number | null;
+                remainingMs: number | null;
+                escalateAt: number | null;
+                breachedAt: number | null;
+                executedInMs: number | null;
+                /** @description The open Annex III obstacle while the clock is suspended */
+                obstacle: ("force_majeure" | "de_facto_impossibility" | "manifest_error" | "insufficient_information") | null;
+            };
         };
         Order: {
             /** @description UUIDv7 */
@@ -12288,6 +12298,8 @@ export interface components {
                 escalateAt: number | null;
                 breachedAt: number | null;
                 executedInMs: number | null;
+                /** @description The open Annex III obstacle while the clock is suspended */
+                obstacle: ("force_majeure" | "de_facto_impossibility" | "manifest_error" | "insufficient_information") | null;
             };
             /** @description Cross-border scrutiny by the host State authority */
             scrutiny: {
@@ -12337,6 +12349,8 @@ export interface components {
                 escalateAt: number | null;
                 breachedAt: number | null;
                 executedInMs: number | null;
+                /** @description The open Annex III obstacle while the clock is suspended */
+                obstacle: ("force_majeure" | "de_facto_impossibility" | "manifest_error" | "insufficient_information") | null;
             };
             /** @description Cross-border scrutiny by the host State authority */
             scrutiny: {

@@ -12,14 +12,12 @@ import { Link, useParams } from 'react-router';
 import {
   AUTHORITY_TYPE_LABELS,
   NON_DISCLOSURE_MAX_EXTENSIONS,
-  OBSTACLES,
   OBSTACLE_LABELS,
   ORDER_NOTE_MAX,
   ORDER_STATUS_LABELS,
   obstacleEndsWithClarification,
   orderApi,
   type AnnexIView,
-  type Obstacle,
   type OrderEventView,
   type OrderStatus,
   type OrderView,
@@ -38,14 +36,6 @@ import { ORDER_STATUS_CLASS } from './orders.screen';
 const ORDER_POLL_MS = 3_000;
 /** Statuses in which the provider may still answer or a delivery is still coming. */
 const LIVE: readonly OrderStatus[] = ['proposed', 'issued', 'running', 'suspended'];
-
-/** The Annex III obstacle that holds the clock, from the timeline; none unless suspended. */
-export function openObstacle(events: readonly Pick<OrderEventView, 'type' | 'detail'>[], status: OrderStatus): Obstacle | null {
-  if (status !== 'suspended') return null;
-  const last = [...events].reverse().find((e) => e.type === 'annex_iii');
-  const o = last?.detail['obstacle'];
-  return typeof o === 'string' && (OBSTACLES as readonly string[]).includes(o) ? (o as Obstacle) : null;
-}
 
 export const EVENT_LABELS: Record<OrderEventView['type'], string> = {
   proposed: 'proposed',
@@ -142,7 +132,7 @@ function OrderScreen({ orderId }: { orderId: string }): ReactNode {
       <section className={`panel order-clock-panel${o.clock.breachedAt !== null ? ' clock-panel-breached' : ''}`} aria-labelledby="order-clock-title">
         <h2 id="order-clock-title">Removal clock</h2>
         <p role="status" aria-label="Removal clock">
-          <OrderClock status={o.status} clock={o.clock} loadedAt={loaded.at} obstacle={openObstacle(o.events, o.status)} />
+          <OrderClock status={o.status} clock={o.clock} loadedAt={loaded.at} obstacle={o.clock.obstacle} />
         </p>
         {o.clock.escalateAt !== null && o.status === 'running' ? (
           <p className="small muted">
@@ -469,7 +459,7 @@ function IssuerActions({
   canDecide: boolean;
 }): ReactNode {
   const forms: ReactNode[] = [];
-  const obstacle = openObstacle(o.events, o.status);
+  const obstacle = o.clock.obstacle;
   if (o.status === 'proposed' && canApprove) {
     const mine = o.proposedBy === myUserId;
     forms.push(

@@ -5,15 +5,14 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { orderApi, ORDER_STATUSES, ORDER_STATUS_LABELS, type OrderStatus, type OrderSummary, type OrderView } from '../api/orders';
+import { orderApi, ORDER_STATUSES, ORDER_STATUS_LABELS, type OrderStatus, type OrderSummary } from '../api/orders';
 import { providerApi } from '../api/providers';
 import { OrderClock } from '../order-clock';
 import { can, useSession } from '../session';
 import { ErrorBanner, Time, useLoad, useTitle } from '../ui';
-import { openObstacle } from './order.screen';
 
 const PAGE_SIZE = 50;
-/** Statuses whose clock the list shows; the summary has none, so those rows read the order itself. */
+/** Statuses whose clock the list shows. */
 const CLOCKED: readonly OrderStatus[] = ['running', 'suspended', 'executed'];
 
 export const ORDER_STATUS_CLASS: Record<OrderStatus, string> = {
@@ -40,7 +39,8 @@ export function OrdersScreen(): ReactNode {
   const providerId = params.get('provider') ?? '';
   const providers = useLoad(() => providerApi.list(), []);
   const names = new Map((providers.data ?? []).map((p) => [p.id, p.name]));
-  const [rows, setRows] = useState<OrderSummary[]>([]);
+  /** Each summary with when it arrived: the countdown runs on from its `remainingMs` then. */
+  const [rows, setRows] = useState<(OrderSummary & { loadedAt: number })[]>([]);
   const [nextBefore, setNextBefore] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
@@ -53,7 +53,7 @@ export function OrdersScreen(): ReactNode {
     orderApi.list(query).then(
       (page) => {
         if (!live) return;
-        setRows(page.orders);
+        setRows(page.orders.map((o) => ({ ...o, loadedAt: Date.now() })));
         setNextBefore(page.nextBefore);
         setError(null);
         setLoading(false);
@@ -82,7 +82,7 @@ export function OrdersScreen(): ReactNode {
     setLoading(true);
     try {
       const page = await orderApi.list({ ...query, before: nextBefore });
-      setRows((prev) => [...prev, ...page.orders]);
+      setRows((prev) => [...prev, ...page.orders.map((o) => ({ ...o, loadedAt: Date.now() }))]);
       setNextBefore(page.nextBefore);
     } catch (err) {
       setError(err);
@@ -161,7 +161,7 @@ export function OrdersScreen(): ReactNode {
                 <td>
                   <span className={`status ${ORDER_STATUS_CLASS[o.status]}`}>{ORDER_STATUS_LABELS[o.status]}</span>
                 </td>
-                <td>{CLOCKED.includes(o.status) ? <RowClock key={`${o.id}:${o.updatedAt}:${tick}`} orderId={o.id} /> : <span className="muted">—</span>}</td>
+                <td>{CLOCKED.includes(o.status) ? <OrderClock status={o.status} clock={o.clock} loadedAt={o.loadedAt} obstacle={o.clock.obstacle} compact /> : <span className="muted">—</span>}</td>
                 <td className="nowrap">
                   <Time ms={o.issuedAt} />
                 </td>
@@ -188,24 +188,4 @@ export function OrdersScreen(): ReactNode {
       ) : null}
     </section>
   );
-}
-
-/** One row's clock, read from the order (the list's summaries carry no clock). */
-function RowClock({ orderId }: { orderId: string }): ReactNode {
-  const [loaded, setLoaded] = useState<{ order: OrderView; at: number } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    let live = true;
-    orderApi.get(orderId).then(
-      (order) => live && setLoaded({ order, at: Date.now() }),
-      (err: unknown) => live && setError(err),
-    );
-    return () => {
-      live = false;
-    };
-  }, [orderId]);
-  if (error) return <span className="small error-text">clock unavailable</span>;
-  if (!loaded) return <span className="muted">…</span>;
-  const o = loaded.order;
-  return <OrderClock status={o.status} clock={o.clock} loadedAt={loaded.at} obstacle={openObstacle(o.events, o.status)} compact />;
 }

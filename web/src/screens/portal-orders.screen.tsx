@@ -27,7 +27,7 @@ import { OrderClock } from '../order-clock';
 import { useSession } from '../session';
 import { EmptyRow, LoadMoreButton } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
-import { AnnexISummary, Documents, EVENT_LABELS, openObstacle } from './order.screen';
+import { AnnexISummary, Documents, EVENT_LABELS } from './order.screen';
 import { eventDetailText } from './referral.screen';
 import { ORDER_STATUS_CLASS } from './orders.screen';
 
@@ -111,7 +111,7 @@ export function PortalOrdersTab(): ReactNode {
                   <span className={`status ${ORDER_STATUS_CLASS[o.status]}`}>{ORDER_STATUS_LABELS[o.status]}</span>
                 </td>
                 <td>
-                  <OrderClock status={o.status} clock={o.clock} loadedAt={loaded!.at} obstacle={openObstacle(o.timeline, o.status)} compact />
+                  <OrderClock status={o.status} clock={o.clock} loadedAt={loaded!.at} obstacle={o.clock.obstacle} compact />
                 </td>
                 <td className="nowrap">
                   <Time ms={o.receivedAt} />
@@ -165,7 +165,7 @@ function PortalOrderScreen({ orderId }: { orderId: string }): ReactNode {
     );
   }
   const acknowledged = o.timeline.some((e) => e.type === 'acknowledged');
-  const obstacle = openObstacle(o.timeline, o.status);
+  const obstacle = o.clock.obstacle;
   const now = Date.now();
   const canRequestScrutiny = o.annexI.crossBorder.copySent && o.scrutiny.requestedAt === null && o.scrutiny.outcome === null && o.scrutiny.requestUntil !== null && o.scrutiny.requestUntil > now && open;
   return (
