@@ -16,7 +16,8 @@ function logical(dataType: string): string {
 async function describeSchema(d: TestDatabase): Promise<Record<string, string[]>> {
   const tables = await d.db.introspection.getTables();
   const out: Record<string, string[]> = {};
-  for (const table of tables) {
+  // PostgreSQL lists every schema's tables; other tests' schemas (or ones a killed run left) are not ours.
+  for (const table of tables.filter((t) => d.schema === undefined || t.schema === d.schema)) {
     out[table.name] = table.columns
       .map((c) => `${c.name}:${logical(c.dataType)}:${c.isNullable ? 'null' : 'notnull'}`)
       .sort();
