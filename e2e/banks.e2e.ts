@@ -10,12 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashImagePdqDihedral } from '../src/adapters/media/image-decode.ts';
 import { PDQ_MIN_QUALITY, pdqToHex } from '../src/algorithms/pdq/pdq.ts';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, CHROMIUM_ARGS, CHROMIUM_PATH, ensureWebBuild, startServer, type RunningServer } from './server.ts';
+import { apiCall, fact, logIn, newPage } from './helpers.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureWebBuild, startServer, type RunningServer } from './server.ts';
 
 /** Upload, capture and matching run inline in the server; allow for a slow machine. */
 const WAIT_MS = 60_000;
@@ -61,37 +62,10 @@ afterEach(async () => {
 });
 
 async function openPage(): Promise<Page> {
-  context = await browser.newContext({ baseURL: server.url, viewport: { width: 1360, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
   problems = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text());
-  });
+  const page = await newPage(browser, server.url, WAIT_MS, problems, { acceptDownloads: true });
+  context = page.context();
   return page;
-}
-
-async function logIn(page: Page, email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<void> {
-  await page.goto('/');
-  await page.getByRole('heading', { name: 'Log in' }).waitFor();
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-}
-
-/** The value (`<dd>`) next to a term (`<dt>`) in a definition list. */
-function fact(scope: Locator, term: string): Locator {
-  return scope.locator(`dt:text-is("${term}") + dd`);
-}
-
-/** A JSON call with the page's session, for setting up what the test is not about. */
-async function apiCall<T>(page: Page, method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
-  const me = (await (await page.request.get('/api/v1/auth/me')).json()) as { csrfToken: string };
-  const res = await page.request.fetch(`/api/v1${path}`, { method, headers: { 'x-csrf-token': me.csrfToken }, ...(data === undefined ? {} : { data }) });
-  expect(res.ok(), await res.text()).toBe(true);
-  return (await res.json()) as T;
 }
 
 describe('hash banks', () => {

@@ -15,11 +15,13 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import sharp from 'sharp';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMemoryReplayCache, verifyWebhookSignature } from '../src/adapters/webhook/webhook-signature.ts';
+import { startReceiver, type Receiver } from '../test/receivers.ts';
 import { startSocks5Server, type Socks5TestServer } from '../test/socks5-server.ts';
+import { syntheticImage } from '../test/synthetic-image.ts';
+import { ApiSession, browserPages, fact, logIn } from './helpers.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, CHROMIUM_ARGS, CHROMIUM_PATH, ensureWebBuild, startServer, type RunningServer } from './server.ts';
 
 /** Capture and delivery run in the server's inline worker; allow for a slow machine. */
@@ -38,89 +40,24 @@ const people = {
 } as const;
 const RESPONDER = { email: 'trust@video.example.test', displayName: 'Tessa Trust', roles: ['provider-responder'] };
 
-interface Hit {
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
 let server: RunningServer;
 let browser: Browser;
 let site: http.Server;
 let proxy: Socks5TestServer;
-let receiver: http.Server;
+let receiver: Receiver;
 let receiverUrl: string;
-const hits: Hit[] = [];
-let contexts: BrowserContext[] = [];
 let problems: string[] = [];
 let webhookSecret: string;
 let caseId: string;
 
-/** A textured synthetic image: blocks and waves of colour, depicting nothing. */
-async function syntheticImage(size = 256): Promise<Buffer> {
-  const raw = Buffer.alloc(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const i = (y * size + x) * 3;
-      const v = Math.max(0, Math.min(255, Math.round(90 + 60 * Math.sin(x / 11) + 50 * Math.cos(y / 17) + (((x >> 4) + (y >> 5)) % 3) * 25)));
-      raw[i] = v;
-      raw[i + 1] = (v * 5) % 256;
-      raw[i + 2] = 255 - v;
-    }
-  }
-  return sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
-}
-
-/** A cookie session against the API, for setting up what the test is not about. */
-class ApiSession {
-  private readonly cookie: string;
-  private readonly csrf: string;
-
-  private constructor(cookie: string, csrf: string) {
-    this.cookie = cookie;
-    this.csrf = csrf;
-  }
-
-  static async login(email: string, password: string): Promise<ApiSession> {
-    const res = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-    if (res.status !== 200) throw new Error(`login of ${email}: ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as { csrfToken: string };
-    return new ApiSession(
-      res.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; '),
-      body.csrfToken,
-    );
-  }
-
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, expected = method === 'POST' ? 201 : 200): Promise<T> {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { cookie: this.cookie, ...(method === 'POST' ? { 'x-csrf-token': this.csrf } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (res.status !== expected) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status}: ${text}`);
-    return JSON.parse(text) as T;
-  }
-}
-
 beforeAll(async () => {
   ensureWebBuild();
-  const image = await syntheticImage();
+  const image = await syntheticImage(5);
   site = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length }).end(image));
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', () => resolve()));
   proxy = await startSocks5Server({ [`${HOST}:80`]: { host: '127.0.0.1', port: (site.address() as AddressInfo).port } });
-  receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      hits.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/vigil`;
+  receiver = await startReceiver();
+  receiverUrl = receiver.url('/hooks/vigil');
   server = await startServer({
     // Captures go through the proxy, which knows the provider's host; webhooks go straight to the loopback receiver.
     VIGIL_SOCKS_PROXY: `socks5h://127.0.0.1:${proxy.port}`,
@@ -131,19 +68,19 @@ beforeAll(async () => {
   });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 
-  const operator = await ApiSession.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+  const operator = await ApiSession.login(server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   const authority = await operator.call<{ id: string }>('POST', '/agencies', { name: 'Example Referral Unit', kind: 'authority' });
   for (const p of Object.values(people)) await operator.call('POST', '/users', { ...p, roles: [...p.roles], password: PASSWORD, agencyId: authority.id });
   const host = await operator.call<{ id: string }>('POST', '/agencies', { name: 'Example Video Host', kind: 'provider' });
   await operator.call('POST', '/users', { ...RESPONDER, password: PASSWORD, agencyId: host.id });
 
-  const lead = await ApiSession.login(people.lead.email, PASSWORD);
+  const lead = await ApiSession.login(server.url, people.lead.email, PASSWORD);
   const created = await lead.call<{ webhookSecret: string }>('POST', '/providers', { name: PROVIDER, domainPatterns: [HOST], webhookUrl: receiverUrl, providerAgencyId: host.id, mainEstablishment: 'IE', acceptedLanguages: ['en'] });
   webhookSecret = created.webhookSecret;
 
   // The reviewed case: the URL is captured through the proxy, which opens a case; the reviewer decides it.
   await lead.call('POST', '/items', { url: ITEM_URL });
-  const reviewer = await ApiSession.login(people.reviewer.email, PASSWORD);
+  const reviewer = await ApiSession.login(server.url, people.reviewer.email, PASSWORD);
   caseId = await vi.waitFor(
     async () => {
       const q = await reviewer.call<{ cases: { id: string; leadItem: { url: string | null } }[] }>('GET', '/review/queue');
@@ -160,48 +97,20 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await proxy?.close();
-  for (const s of [site, receiver]) {
-    s?.closeAllConnections();
-    await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
-  }
+  await receiver?.close();
+  site?.closeAllConnections();
+  await new Promise<void>((resolve) => (site ? site.close(() => resolve()) : resolve()));
 });
 
-afterEach(async () => {
-  for (const c of contexts) await c.close();
-  contexts = [];
-});
-
-async function openPage(): Promise<Page> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1360, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text());
-  });
-  return page;
-}
-
-async function logIn(page: Page, email: string): Promise<void> {
-  await page.goto('/');
-  await page.getByRole('heading', { name: 'Log in' }).waitFor();
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-}
-
-/** The value (`<dd>`) next to a term (`<dt>`) in a facts list. */
-function fact(scope: Locator | Page, term: string): Locator {
-  return scope.locator(`dt:text-is("${term}") + dd`);
-}
+const pages = browserPages(() => ({ browser, baseURL: server.url, problems }), WAIT_MS);
+const openPage = pages.open;
+afterEach(() => pages.closeAll());
 
 describe('removal orders', () => {
   it('composes an order from a reviewed item, approves it with four eyes, delivers it signed, and stops the clock on Annex II from the portal', async () => {
     problems = [];
     const reviewer = await openPage();
-    await logIn(reviewer, people.reviewer.email);
+    await logIn(reviewer, people.reviewer.email, PASSWORD);
     await reviewer.goto(`/review/${caseId}`);
     await reviewer.getByRole('heading', { name: /^Case/, level: 1 }).waitFor();
     await reviewer.getByRole('link', { name: 'Compose order' }).click();
@@ -227,7 +136,7 @@ describe('removal orders', () => {
     expect(await nameProblem.textContent()).toBe('is required');
     expect(await form.getByLabel('Authority name').getAttribute('aria-invalid')).toBe('true');
     await reviewer.locator('#annex-redress-body-problem').waitFor();
-    const lead = await ApiSession.login(people.lead.email, PASSWORD);
+    const lead = await ApiSession.login(server.url, people.lead.email, PASSWORD);
     expect((await lead.call<{ orders: unknown[] }>('GET', '/orders')).orders).toEqual([]);
 
     await form.getByLabel('Type', { exact: true }).selectOption('law_enforcement');
@@ -259,7 +168,7 @@ describe('removal orders', () => {
 
     // The approver, in a browser of their own, finds it in the list and approves it.
     const approver = await openPage();
-    await logIn(approver, people.approver.email);
+    await logIn(approver, people.approver.email, PASSWORD);
     await approver.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
     await approver.getByRole('heading', { name: 'Removal orders', level: 1 }).waitFor();
     const row = approver.getByRole('row').filter({ hasText: REFERENCE });
@@ -280,7 +189,7 @@ describe('removal orders', () => {
     await dispatches.getByRole('row').filter({ hasText: receiverUrl }).getByRole('cell').nth(2).getByText('delivered', { exact: true }).waitFor();
 
     // The webhook receiver got the order, signed with the provider's secret, and the document signed by the instance key.
-    const hit = hits.find((h) => (JSON.parse(h.body) as { kind?: string }).kind === 'order');
+    const hit = receiver.hits.find((h) => (JSON.parse(h.body) as { kind?: string }).kind === 'order');
     expect(hit).toBeDefined();
     expect(await verifyWebhookSignature({ secret: webhookSecret, body: hit!.body, headers: hit!.headers, now: Date.now(), replayCache: createMemoryReplayCache({ now: () => Date.now() }) })).toMatchObject({ ok: true });
     const message = JSON.parse(hit!.body) as { payload: { documentJson: string; signature: { publicKeyPem: string; value: string } } };
@@ -292,7 +201,7 @@ describe('removal orders', () => {
 
     // The provider's responder sees the order with its running clock in the portal.
     const responder = await openPage();
-    await logIn(responder, RESPONDER.email);
+    await logIn(responder, RESPONDER.email, PASSWORD);
     await responder.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Portal' }).click();
     await responder.getByRole('tab', { name: 'Orders' }).click();
     const portalRow = responder.getByRole('row').filter({ hasText: REFERENCE });
@@ -331,7 +240,7 @@ describe('removal orders', () => {
   it('sends a referral from the case and shows the provider’s per-item outcome', async () => {
     problems = [];
     const reviewer = await openPage();
-    await logIn(reviewer, people.reviewer.email);
+    await logIn(reviewer, people.reviewer.email, PASSWORD);
     await reviewer.goto(`/review/${caseId}`);
     await reviewer.getByRole('link', { name: 'Compose referral' }).click();
     const form = reviewer.getByRole('form', { name: 'Referral' });
@@ -343,7 +252,7 @@ describe('removal orders', () => {
     await reviewer.getByRole('status').filter({ hasText: 'Referral sent' }).waitFor();
 
     const responder = await openPage();
-    await logIn(responder, RESPONDER.email);
+    await logIn(responder, RESPONDER.email, PASSWORD);
     await responder.goto('/portal?tab=referrals');
     await responder.getByRole('row').filter({ hasText: REFERRAL_REFERENCE }).getByRole('link', { name: REFERRAL_REFERENCE }).click();
     await responder.getByRole('heading', { name: `Referral ${REFERRAL_REFERENCE}`, level: 1 }).waitFor();

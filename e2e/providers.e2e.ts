@@ -7,11 +7,11 @@
  * portal and marks it received, which the authority then sees. Last, an outlet is added and edited,
  * and a channel another outlet holds is refused. Every wait is on visible state.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryReplayCache, verifyWebhookSignature } from '../src/adapters/webhook/webhook-signature.ts';
+import { startReceiver, type Receiver } from '../test/receivers.ts';
+import { apiCall, browserPages, fact, logIn } from './helpers.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, CHROMIUM_ARGS, CHROMIUM_PATH, ensureWebBuild, startServer, type RunningServer } from './server.ts';
 
 /** The server delivers the webhook from its inline worker; allow for a slow machine. */
@@ -22,32 +22,16 @@ const RESPONDER = { email: 'trust@video.example.test', displayName: 'Tessa Trust
 const PROVIDER = 'Example Video';
 const NOTICE_TITLE = 'Notice of procedures and deadlines for removal orders from Instance operator';
 
-interface Hit {
-  path: string;
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
 let server: RunningServer;
 let browser: Browser;
-let receiver: http.Server;
+let receiver: Receiver;
 let receiverUrl: string;
-const hits: Hit[] = [];
-let contexts: BrowserContext[] = [];
 let problems: string[] = [];
 
 beforeAll(async () => {
   ensureWebBuild();
-  receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      hits.push({ path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/vigil`;
+  receiver = await startReceiver();
+  receiverUrl = receiver.url('/hooks/vigil');
   // The webhook receiver is on loopback, which the sender's SSRF policy refuses unless allowed.
   server = await startServer({ VIGIL_FETCH_ALLOW: '127.0.0.1/32', VIGIL_SCREENSHOTS: 'false' });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -56,48 +40,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  receiver?.closeAllConnections();
-  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  await receiver?.close();
 });
 
-afterEach(async () => {
-  for (const c of contexts) await c.close();
-  contexts = [];
-});
-
-async function openPage(): Promise<Page> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1360, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text());
-  });
-  return page;
-}
-
-async function logIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/');
-  await page.getByRole('heading', { name: 'Log in' }).waitFor();
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-}
-
-/** The value (`<dd>`) next to a term (`<dt>`) in a definition list. */
-function fact(scope: Locator | Page, term: string): Locator {
-  return scope.locator(`dt:text-is("${term}") + dd`);
-}
-
-/** A JSON call with the page's session, for setting up what the test is not about. */
-async function apiCall<T>(page: Page, method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
-  const me = (await (await page.request.get('/api/v1/auth/me')).json()) as { csrfToken: string };
-  const res = await page.request.fetch(`/api/v1${path}`, { method, headers: { 'x-csrf-token': me.csrfToken }, ...(data === undefined ? {} : { data }) });
-  expect(res.ok(), await res.text()).toBe(true);
-  return (await res.json()) as T;
-}
+const pages = browserPages(() => ({ browser, baseURL: server.url, problems }), WAIT_MS);
+const openPage = pages.open;
+afterEach(() => pages.closeAll());
 
 describe('providers, portal and outlets', () => {
   it('adds a provider, resolves a URL to it, sends the first-order notice, and the provider acknowledges it in the portal', async () => {
@@ -188,7 +136,7 @@ describe('providers, portal and outlets', () => {
     await portalRow.getByRole('cell').nth(2).getByText('delivered', { exact: true }).waitFor();
 
     // The receiver got the notice, signed with the secret the screen showed once, not the one it replaced.
-    const hit = hits.find((h) => h.path === '/hooks/vigil');
+    const hit = receiver.hits.find((h) => h.path === '/hooks/vigil');
     expect(hit).toBeDefined();
     const verify = (key: string) => verifyWebhookSignature({ secret: key, body: hit!.body, headers: hit!.headers, now: Date.now(), replayCache: createMemoryReplayCache({ now: () => Date.now() }) });
     expect(await verify(secret)).toMatchObject({ ok: false, problem: 'bad_signature' });

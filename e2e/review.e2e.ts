@@ -9,13 +9,14 @@
  * (VIGIL_REVIEW_UNDO_SECONDS) runs out → the approver approves → the case history shows both.
  * Every wait is on visible state or on the API's answer.
  *
- * The images are generated here and depict nothing: blocks and waves of colour.
+ * The images are synthetic and depict nothing: blocks and waves of colour.
  */
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import sharp from 'sharp';
+import { chromium, type Browser, type Locator } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashImagePdqDihedral } from '../src/adapters/media/image-decode.ts';
 import { pdqToHex } from '../src/algorithms/pdq/pdq.ts';
+import { syntheticImage } from '../test/synthetic-image.ts';
+import { ApiSession, browserPages, fact, logIn } from './helpers.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, CHROMIUM_ARGS, CHROMIUM_PATH, ensureWebBuild, startServer, type RunningServer } from './server.ts';
 
 /** Capture, fingerprinting and matching run in the inline worker; allow for a slow machine. */
@@ -38,79 +39,10 @@ const people = {
 
 let server: RunningServer;
 let browser: Browser;
-let contexts: BrowserContext[] = [];
 let problems: string[] = [];
 let image: Buffer;
 /** An unrelated image whose untiered entry makes a second, less urgent case. */
 let otherImage: Buffer;
-
-/** A textured synthetic image (PDQ quality well above the matching threshold); `seed` makes unrelated ones. */
-async function syntheticImage(seed: number, size = 256): Promise<Buffer> {
-  const raw = Buffer.alloc(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const i = (y * size + x) * 3;
-      const block = ((Math.floor(x / (16 + seed)) * 7 + Math.floor(y / (24 + seed)) * 13 + seed * 5) % 9) * 20;
-      const wave = 60 * Math.sin(x / (9 + seed) + seed) + 50 * Math.cos((y * (1 + seed / 3)) / 13);
-      const v = Math.max(0, Math.min(255, Math.round(60 + block + wave + (x > size * 0.6 && y < size * 0.3 ? 70 : 0))));
-      raw[i] = v;
-      raw[i + 1] = (v * (seed + 3)) % 256;
-      raw[i + 2] = 255 - v;
-    }
-  }
-  return sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
-}
-
-/** A cookie session against the API, as the browser has one: cookie plus CSRF token. */
-class ApiSession {
-  private readonly base: string;
-  private readonly cookie: string;
-  private readonly csrf: string;
-
-  private constructor(base: string, cookie: string, csrf: string) {
-    this.base = base;
-    this.cookie = cookie;
-    this.csrf = csrf;
-  }
-
-  static async login(base: string, email: string, password: string): Promise<ApiSession> {
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    if (res.status !== 200) throw new Error(`login of ${email}: ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as { csrfToken: string };
-    const cookie = res.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    return new ApiSession(base, cookie, body.csrfToken);
-  }
-
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, expected = method === 'POST' ? 201 : 200): Promise<T> {
-    const res = await fetch(`${this.base}/api/v1${path}`, {
-      method,
-      headers: {
-        cookie: this.cookie,
-        ...(method === 'POST' ? { 'x-csrf-token': this.csrf } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (res.status !== expected) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status}: ${text}`);
-    return JSON.parse(text) as T;
-  }
-
-  async upload(name: string, type: string, bytes: Buffer): Promise<void> {
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
-    const res = await fetch(`${this.base}/api/v1/items/upload`, { method: 'POST', headers: { cookie: this.cookie, 'x-csrf-token': this.csrf }, body: form });
-    if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
-  }
-}
-
 let lead: ApiSession;
 let reviewerApi: ApiSession;
 
@@ -151,46 +83,19 @@ afterAll(async () => {
   await server?.stop();
 });
 
-afterEach(async () => {
-  for (const c of contexts) await c.close();
-  contexts = [];
-});
-
-async function openPage(): Promise<Page> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1360, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(WORK_WAIT_MS);
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text());
-  });
-  return page;
-}
-
-async function logIn(page: Page, email: string): Promise<void> {
-  await page.goto('/');
-  await page.getByRole('heading', { name: 'Log in' }).waitFor();
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-}
+const pages = browserPages(() => ({ browser, baseURL: server.url, problems }), WORK_WAIT_MS);
+const openPage = pages.open;
+afterEach(() => pages.closeAll());
 
 function filterOf(el: Locator): Promise<string> {
   return el.evaluate((e) => e.ownerDocument.defaultView?.getComputedStyle(e).filter ?? '');
-}
-
-/** The value (`<dd>`) next to a term (`<dt>`) in a facts list. */
-function fact(scope: Locator | Page, term: string): Locator {
-  return scope.locator(`dt:text-is("${term}") + dd`);
 }
 
 describe('review', () => {
   it('takes a matching upload through the queue, a reveal, a decision and an approval', async () => {
     problems = [];
     const page = await openPage();
-    await logIn(page, people.reviewer.email);
+    await logIn(page, people.reviewer.email, PASSWORD);
     const nav = page.getByRole('navigation', { name: 'Main' });
 
     // The reviewer uploads the synthetic image; capture and matching run in the worker.
@@ -304,7 +209,7 @@ describe('review', () => {
 
     // The approver, in a browser of their own, approves.
     const approverPage = await openPage();
-    await logIn(approverPage, people.approver.email);
+    await logIn(approverPage, people.approver.email, PASSWORD);
     await approverPage.goto(caseUrl);
     await approverPage.getByRole('heading', { name: /^Case/, level: 1 }).waitFor();
     const pending = approverPage.locator('.decisions > li').nth(1);

@@ -5,26 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { agencyActor, cliActor, findAgency, out, UsageError, withRuntime } from './cli-common.ts';
-import type { Runtime } from './runtime.ts';
-import { permissionsOf } from '../domains/auth/auth.model.ts';
-import { normaliseEmail } from '../domains/auth/user.model.ts';
-import { createCredentialRepository } from '../domains/auth/credential.repository.ts';
+import { agencyActor, findAgency, out, parseLimit, userActor, withRuntime } from './cli-common.ts';
 import { STORED_ORDER_STATUSES, type StoredOrderStatus } from '../domains/order/order.model.ts';
 import { ORDER_PAGE_MAX } from '../domains/order/order.routes.ts';
 import type { OrderDetail } from '../domains/order/order.service.ts';
 import type { StoredOrder } from '../domains/order/order.repository.ts';
-
-/** The order services of the user with this e-mail, under their name; refuses without `review.approve`. */
-async function approverOf(rt: Runtime, email: string) {
-  const found = await createCredentialRepository(rt.platform.db).findLogin(normaliseEmail(email));
-  if (!found || found.user.disabled) throw new UsageError(`no active user with e-mail ${email}`);
-  const agency = await rt.platform.agencies.get(found.user.agencyId);
-  if (!agency) throw new UsageError(`the agency of ${email} no longer exists`);
-  if (!permissionsOf(found.user.roles, agency.operator).has('review.approve')) throw new UsageError(`${email} lacks the review.approve permission`);
-  const { agencyId } = found.user;
-  return rt.platform.agencyServices(agencyId, { agencyId, userId: found.user.id, actor: `${cliActor()} as user:${found.user.email}`, clientIp: null, requestId: null }).orders();
-}
 
 const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
 const orderLine = (o: StoredOrder) => `${o.id}  ${o.status.padEnd(9)}  ${o.referenceNumber}  ${o.annexI.addressee.providerName}  ${o.itemIds.length} item(s)${o.annexI.emergency.declared ? '  EMERGENCY' : ''}`;
@@ -50,8 +35,7 @@ export function registerOrderCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { agency: string; status?: StoredOrderStatus; limit: string; json?: boolean }) =>
       withRuntime(async (rt) => {
-        const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > ORDER_PAGE_MAX) throw new UsageError(`--limit must be an integer from 1 to ${ORDER_PAGE_MAX}`);
+        const limit = parseLimit(opts.limit, ORDER_PAGE_MAX);
         const list = await agencyActor(rt, (await findAgency(rt, opts.agency)).id).orders().list({ limit, ...(opts.status ? { status: opts.status } : {}) });
         out(Boolean(opts.json), { orders: list }, () => (list.length ? list.map((r) => orderLine(r.order)).join('\n') : 'no orders'));
       }),
@@ -77,7 +61,7 @@ export function registerOrderCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (orderId: string, opts: { as: string; note?: string; json?: boolean }) =>
       withRuntime(async (rt) => {
-        const d = await (await approverOf(rt, opts.as)).approve(orderId, opts.note?.trim() || null);
+        const d = await (await userActor(rt, opts.as, 'review.approve')).orders().approve(orderId, opts.note?.trim() || null);
         out(Boolean(opts.json), d, () => detailText(d));
       }),
     );

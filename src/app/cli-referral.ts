@@ -4,31 +4,10 @@
  * (`--agency`) or a user of it.
  */
 import { Option, type Command } from 'commander';
-import { agencyActor, cliActor, findAgency, out, UsageError, withRuntime } from './cli-common.ts';
-import type { Runtime } from './runtime.ts';
-import { permissionsOf, type Permission } from '../domains/auth/auth.model.ts';
-import { normaliseEmail } from '../domains/auth/user.model.ts';
-import { createCredentialRepository } from '../domains/auth/credential.repository.ts';
+import { out, parseLimit, readerActor, userActor, withRuntime } from './cli-common.ts';
 import { REFERRAL_PAGE_MAX, REFERRAL_STATES, type ReferralState } from '../domains/referral/referral.model.ts';
 import type { StoredReferral } from '../domains/referral/referral.repository.ts';
 import type { IssuerDetail } from '../domains/referral/referral.service.ts';
-
-/** The referral service of the user with this e-mail, acting under their name; refuses without `permission`. */
-async function actingAs(rt: Runtime, email: string, permission: Permission) {
-  const found = await createCredentialRepository(rt.platform.db).findLogin(normaliseEmail(email));
-  if (!found || found.user.disabled) throw new UsageError(`no active user with e-mail ${email}`);
-  const agency = await rt.platform.agencies.get(found.user.agencyId);
-  if (!agency) throw new UsageError(`the agency of ${email} no longer exists`);
-  if (!permissionsOf(found.user.roles, agency.operator).has(permission)) throw new UsageError(`${email} lacks the ${permission} permission`);
-  const { agencyId } = found.user;
-  return rt.platform.agencyServices(agencyId, { agencyId, userId: found.user.id, actor: `${cliActor()} as user:${found.user.email}`, clientIp: null, requestId: null }).referrals();
-}
-
-async function readerOf(rt: Runtime, opts: { agency?: string; as?: string }) {
-  if (opts.as) return actingAs(rt, opts.as, 'provider.read');
-  if (!opts.agency) throw new UsageError('name the agency with --agency, or a user with --as');
-  return agencyActor(rt, (await findAgency(rt, opts.agency)).id).referrals();
-}
 
 const referralLine = (r: StoredReferral) => `${r.id}  ${r.state.padEnd(12)}  ${r.reference}  ${r.answeredCount}/${r.itemCount} answered${r.reminders ? `  ${r.reminders} reminder(s)` : ''}`;
 const detailText = (d: IssuerDetail) =>
@@ -53,7 +32,7 @@ export function registerReferralCommands(program: Command): void {
     .action(async (opts: { items: string; reference?: string; reasons?: string; as: string; json?: boolean }) =>
       withRuntime(async (rt) => {
         const itemIds = opts.items.split(',').map((s) => s.trim()).filter(Boolean);
-        const d = await (await actingAs(rt, opts.as, 'review.decide')).create({ itemIds, reference: opts.reference, reasons: opts.reasons });
+        const d = await (await userActor(rt, opts.as, 'review.decide')).referrals().create({ itemIds, reference: opts.reference, reasons: opts.reasons });
         out(Boolean(opts.json), d, () => detailText(d));
       }),
     );
@@ -65,7 +44,7 @@ export function registerReferralCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (referralId: string, opts: { as: string; json?: boolean }) =>
       withRuntime(async (rt) => {
-        const d = await (await actingAs(rt, opts.as, 'review.decide')).send(referralId);
+        const d = await (await userActor(rt, opts.as, 'review.decide')).referrals().send(referralId);
         out(Boolean(opts.json), d, () => detailText(d));
       }),
     );
@@ -78,7 +57,7 @@ export function registerReferralCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (referralId: string, opts: { as: string; note?: string; json?: boolean }) =>
       withRuntime(async (rt) => {
-        const d = await (await actingAs(rt, opts.as, 'review.decide')).close(referralId, opts.note);
+        const d = await (await userActor(rt, opts.as, 'review.decide')).referrals().close(referralId, opts.note);
         out(Boolean(opts.json), d, () => detailText(d));
       }),
     );
@@ -93,9 +72,8 @@ export function registerReferralCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { state?: ReferralState; agency?: string; as?: string; limit: string; json?: boolean }) =>
       withRuntime(async (rt) => {
-        const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > REFERRAL_PAGE_MAX) throw new UsageError(`--limit must be an integer from 1 to ${REFERRAL_PAGE_MAX}`);
-        const referrals = await (await readerOf(rt, opts)).list({ limit, ...(opts.state ? { state: opts.state } : {}) });
+        const limit = parseLimit(opts.limit, REFERRAL_PAGE_MAX);
+        const referrals = await (await readerActor(rt, opts, 'provider.read')).referrals().list({ limit, ...(opts.state ? { state: opts.state } : {}) });
         out(Boolean(opts.json), { referrals }, () => (referrals.length ? referrals.map(referralLine).join('\n') : 'no referrals'));
       }),
     );
@@ -108,7 +86,7 @@ export function registerReferralCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (referralId: string, opts: { agency?: string; as?: string; json?: boolean }) =>
       withRuntime(async (rt) => {
-        const d = await (await readerOf(rt, opts)).get(referralId);
+        const d = await (await readerActor(rt, opts, 'provider.read')).referrals().get(referralId);
         out(Boolean(opts.json), d, () => detailText(d));
       }),
     );

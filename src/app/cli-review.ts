@@ -4,32 +4,10 @@
  * hold the permission the API would ask for; four eyes apply as in the API.
  */
 import { Option, type Command } from 'commander';
-import { agencyActor, cliActor, findAgency, out, parseList, UsageError, withRuntime } from './cli-common.ts';
-import type { Runtime } from './runtime.ts';
-import { permissionsOf, type Permission } from '../domains/auth/auth.model.ts';
-import { normaliseEmail } from '../domains/auth/user.model.ts';
-import { createCredentialRepository } from '../domains/auth/credential.repository.ts';
+import { out, parseLimit, parseList, readerActor, userActor, withRuntime } from './cli-common.ts';
 import { TIERS, type Tier } from '../domains/bank/bank.model.ts';
 import { CASE_STATUSES, EXEMPT_PURPOSES, GROUNDS, REVIEW_QUEUE_PAGE_MAX, VERDICTS, type ExemptPurpose, type Ground, type Verdict } from '../domains/review/review.model.ts';
 import type { CaseSummary, DecisionView } from '../domains/review/review.service.ts';
-
-/** The review services of the user with this e-mail, acting under their name; refuses without `permission`. */
-async function actingAs(rt: Runtime, email: string, permission: Permission) {
-  const found = await createCredentialRepository(rt.platform.db).findLogin(normaliseEmail(email));
-  if (!found || found.user.disabled) throw new UsageError(`no active user with e-mail ${email}`);
-  const agency = await rt.platform.agencies.get(found.user.agencyId);
-  if (!agency) throw new UsageError(`the agency of ${email} no longer exists`);
-  if (!permissionsOf(found.user.roles, agency.operator).has(permission)) throw new UsageError(`${email} lacks the ${permission} permission`);
-  const { agencyId } = found.user;
-  return rt.platform.agencyServices(agencyId, { agencyId, userId: found.user.id, actor: `${cliActor()} as user:${found.user.email}`, clientIp: null, requestId: null }).review();
-}
-
-/** Read-only commands act for an agency (`--agency`) or as a user of it (`--as`). */
-async function readerOf(rt: Runtime, opts: { agency?: string; as?: string }) {
-  if (opts.as) return actingAs(rt, opts.as, 'item.read');
-  if (!opts.agency) throw new UsageError('name the agency with --agency, or a user with --as');
-  return agencyActor(rt, (await findAgency(rt, opts.agency)).id).review();
-}
 
 const caseLine = (c: CaseSummary) =>
   `${c.id}  ${c.status.padEnd(17)}  ${String(c.priority.score).padStart(3)}  ${String(c.itemCount).padStart(3)} item(s)  ${c.leadItem.url ?? c.leadItem.fileName ?? c.leadItem.id}\n    ${c.priority.summary}`;
@@ -49,9 +27,8 @@ export function registerReviewCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { status: (typeof CASE_STATUSES)[number] | 'all'; agency?: string; as?: string; limit: string; json?: boolean }) =>
       withRuntime(async (rt) => {
-        const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > REVIEW_QUEUE_PAGE_MAX) throw new UsageError(`--limit must be an integer from 1 to ${REVIEW_QUEUE_PAGE_MAX}`);
-        const page = await (await readerOf(rt, opts)).queue({ status: opts.status, limit });
+        const limit = parseLimit(opts.limit, REVIEW_QUEUE_PAGE_MAX);
+        const page = await (await readerActor(rt, opts, 'item.read')).review().queue({ status: opts.status, limit });
         out(Boolean(opts.json), page, () => (page.cases.length ? page.cases.map(caseLine).join('\n') : 'no cases'));
       }),
     );
@@ -64,7 +41,7 @@ export function registerReviewCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (caseId: string, opts: { agency?: string; as?: string; json?: boolean }) =>
       withRuntime(async (rt) => {
-        const detail = await (await readerOf(rt, opts)).getCase(caseId);
+        const detail = await (await readerActor(rt, opts, 'item.read')).review().getCase(caseId);
         out(Boolean(opts.json), detail, () =>
           [
             caseLine(detail.case),
@@ -95,7 +72,7 @@ export function registerReviewCommands(program: Command): void {
       ) =>
         withRuntime(async (rt) => {
           const grounds = opts.grounds ? parseList<Ground>(opts.grounds, GROUNDS, 'ground', (v): v is Ground => (GROUNDS as readonly string[]).includes(v)) : undefined;
-          const decision = await (await actingAs(rt, opts.as, 'review.decide')).decide(caseId, {
+          const decision = await (await userActor(rt, opts.as, 'review.decide')).review().decide(caseId, {
             verdict: opts.verdict,
             exemptPurpose: opts.exemptPurpose,
             grounds,
@@ -118,7 +95,7 @@ export function registerReviewCommands(program: Command): void {
       .option('--json', 'machine-readable output')
       .action(async (decisionId: string, opts: { as: string; note?: string; json?: boolean }) =>
         withRuntime(async (rt) => {
-          const svc = await actingAs(rt, opts.as, 'review.approve');
+          const svc = (await userActor(rt, opts.as, 'review.approve')).review();
           const note = opts.note?.trim() || null;
           const decision = verb === 'approve' ? await svc.approve(decisionId, note) : await svc.reject(decisionId, note);
           out(Boolean(opts.json), { decision }, () => decisionLine(decision));
@@ -133,7 +110,7 @@ export function registerReviewCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (decisionId: string, opts: { as: string; json?: boolean }) =>
       withRuntime(async (rt) => {
-        const decision = await (await actingAs(rt, opts.as, 'review.decide')).undo(decisionId);
+        const decision = await (await userActor(rt, opts.as, 'review.decide')).review().undo(decisionId);
         out(Boolean(opts.json), { decision }, () => decisionLine(decision));
       }),
     );

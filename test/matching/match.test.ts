@@ -13,6 +13,7 @@ import { pdqToHex } from '../../src/algorithms/pdq/pdq.ts';
 import { MatchIndex, MATCH_INDEX_SYNC_MS } from '../../src/domains/matching/match-index.ts';
 import { uuidIds } from '../../src/adapters/system/uuid-ids.ts';
 import { drainJobs, multipart, send, startSite, type TestSite } from '../intake/helpers.ts';
+import { syntheticImage } from '../synthetic-image.ts';
 
 interface MatchBody {
   id: string;
@@ -25,23 +26,6 @@ interface MatchBody {
   dihedral: string | null;
   labels: { outlet: string | null; tier: string | null };
   provenance: { source: string; externalId: string | null; addedBy: string | null; addedAt: number };
-}
-
-/** A textured synthetic image (PDQ quality well above 50); `seed` makes unrelated ones. */
-async function syntheticImage(seed: number, size = 256): Promise<Buffer> {
-  const raw = Buffer.alloc(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const i = (y * size + x) * 3;
-      const block = ((Math.floor(x / (16 + seed)) * 7 + Math.floor(y / (24 + seed)) * 13 + seed * 5) % 9) * 20;
-      const wave = 60 * Math.sin(x / (9 + seed) + seed) + 50 * Math.cos((y * (1 + seed / 3)) / 13);
-      const v = Math.max(0, Math.min(255, Math.round(60 + block + wave + (x > size * 0.6 && y < size * 0.3 ? 70 : 0))));
-      raw[i] = v;
-      raw[i + 1] = (v * (seed + 3)) % 256;
-      raw[i + 2] = 255 - v;
-    }
-  }
-  return sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
 }
 
 const pdqHex = async (b: Buffer) => pdqToHex((await hashImagePdq(b)).hash);

@@ -1,76 +1,14 @@
 /**
- * Shared pieces of the order suites: a webhook receiver and an SMTP server on loopback (real
- * components), and a world of one authority with its people, a provider agency with its
- * responder, and providers in the registry; items decided terrorist content through the real
- * review API.
+ * Shared pieces of the order suites: a world of one authority with its people, a provider agency
+ * with its responder, and providers in the registry, with a webhook receiver and an SMTP server on
+ * loopback (real components); items decided terrorist content through the real review API.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { createTestApp, type Actor, type TestApp } from '../app.ts';
+import { startReceiver, startSmtp, type Receiver, type SmtpReceiver } from '../receivers.ts';
 import { drainJobs, servicesOf } from '../intake/helpers.ts';
 import type { Agency } from '../../src/domains/agency/agency.model.ts';
 import type { Dialect } from '../../src/adapters/db/database.ts';
 import { FIRST_ORDER_NOTICE_MS } from '../../src/domains/order/order.model.ts';
-
-export interface Hit {
-  path: string;
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
-/** A webhook receiver answering 200 to everything, keeping what it got. */
-export async function startReceiver() {
-  const hits: Hit[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      hits.push({ path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    hits,
-    url: (path: string) => `${origin}${path}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** An SMTP server on loopback that keeps every message as raw MIME text. */
-export async function startSmtp() {
-  const mails: { to: string[]; raw: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { mails, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** The decoded content of a MIME attachment by its file name. */
-export function attachment(raw: string, filename: string): Buffer | null {
-  const at = raw.indexOf(`filename=${filename}`);
-  if (at < 0) return null;
-  const start = raw.indexOf('\r\n\r\n', at) + 4;
-  const end = raw.indexOf('\r\n--', start);
-  return Buffer.from(raw.slice(start, end).replace(/\s+/g, ''), 'base64');
-}
 
 export async function ok<T = Record<string, any>>(res: { statusCode: number; body: string }, status = 200): Promise<T> {
   if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`);
@@ -85,8 +23,8 @@ export const SECTIONS = {
 
 export interface World {
   t: TestApp;
-  receiver: Awaited<ReturnType<typeof startReceiver>>;
-  smtp: Awaited<ReturnType<typeof startSmtp>>;
+  receiver: Receiver;
+  smtp: SmtpReceiver;
   authority: Agency;
   reviewer: Actor;
   approver: Actor;

@@ -8,11 +8,12 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../databases.ts';
 import { drainJobs } from '../intake/helpers.ts';
+import { attachment } from '../receivers.ts';
 import { verifyWebhookSignature, createMemoryReplayCache } from '../../src/adapters/webhook/webhook-signature.ts';
 import { verifyWithPublicKey } from '../../src/adapters/crypto/instance-key.ts';
 import { canonicalJson } from '../../src/domains/order/annex.model.ts';
 import { REMOVAL_WINDOW_MS } from '../../src/domains/order/order.model.ts';
-import { attachment, createWorld, ok, type World } from './helpers.ts';
+import { createWorld, ok, type World } from './helpers.ts';
 
 const MINUTE = 60_000;
 

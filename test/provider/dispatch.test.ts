@@ -3,88 +3,21 @@
  * verifies each webhook's signature as a provider would, and an SMTP server (smtp-server) that
  * receives the e-mail. Only the clock is faked, so the retry schedule is walked without waiting.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Actor, type TestApp } from '../app.ts';
 import { DIALECTS } from '../databases.ts';
 import { drainJobs, servicesOf } from '../intake/helpers.ts';
+import { attachment, startReceiver, startSmtp, type Receiver, type SmtpReceiver } from '../receivers.ts';
 import { createMemoryReplayCache, DELIVERY_HEADER, verifyWebhookSignature } from '../../src/adapters/webhook/webhook-signature.ts';
 import { DISPATCH_BACKOFF_MS } from '../../src/domains/dispatch/dispatch.model.ts';
 import type { Agency } from '../../src/domains/agency/agency.model.ts';
 import { parseBlobHash } from '../../src/domains/blob/blob.model.ts';
 
-interface Hit {
-  path: string;
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
-/** A webhook receiver: answers each request with the next status of `plan` (then 200), keeping what it got. */
-async function startReceiver() {
-  const hits: Hit[] = [];
-  const plans = new Map<string, number[]>();
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '/';
-      hits.push({ path, body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
-      const status = plans.get(path)?.shift() ?? 200;
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : `synthetic failure ${status}`);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    hits,
-    url: (path: string, plan: number[] = []) => {
-      plans.set(path, plan);
-      return `${origin}${path}`;
-    },
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** An SMTP server on loopback that keeps every message as raw MIME text. */
-async function startSmtp() {
-  const mails: { to: string[]; raw: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { mails, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** The decoded content of a MIME attachment by its file name. */
-function attachment(raw: string, filename: string): Buffer | null {
-  const at = raw.indexOf(`filename=${filename}`);
-  if (at < 0) return null;
-  const start = raw.indexOf('\r\n\r\n', at) + 4;
-  const end = raw.indexOf('\r\n--', start);
-  return Buffer.from(raw.slice(start, end).replace(/\s+/g, ''), 'base64');
-}
-
 describe.each(DIALECTS)('dispatch on %s', (dialect) => {
   let t: TestApp;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let receiver: Receiver;
+  let smtp: SmtpReceiver;
   let authority: Agency;
   let analyst: Actor;
 

@@ -1,38 +1,7 @@
-/** Shared pieces of the referral and complaint suites: a webhook receiver on loopback, and URL items the issuer's review found to be terrorist content. */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+/** Shared pieces of the referral and complaint suites: URL items the issuer's review found to be terrorist content. */
 import type { Actor, TestApp } from '../app.ts';
 import { servicesOf } from '../intake/helpers.ts';
 import { ok } from '../review/helpers.ts';
-
-export interface Hit {
-  path: string;
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
-/** A webhook receiver that answers 200 and keeps every request. */
-export async function startReceiver() {
-  const hits: Hit[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      hits.push({ path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    hits,
-    url: (path: string) => `${origin}${path}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /**
  * A URL item of the actor's agency in a review case with a published decision. The capture job is

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, snapshot, type Actor, type TestApp } from '../app.ts';
 import { DIALECTS } from '../databases.ts';
 import { drainJobs } from '../intake/helpers.ts';
+import { startReceiver, type Receiver } from '../receivers.ts';
 import { ok } from '../review/helpers.ts';
-import { decidedUrl, startReceiver } from './helpers.ts';
+import { decidedUrl } from './helpers.ts';
 import { createMemoryReplayCache, signWebhook, verifyWebhookSignature } from '../../src/adapters/webhook/webhook-signature.ts';
 import { REFERRAL_REMINDERS_MAX } from '../../src/domains/referral/referral.model.ts';
 import type { Agency } from '../../src/domains/agency/agency.model.ts';
@@ -26,7 +27,7 @@ interface Detail {
 
 describe.each(DIALECTS)('referrals on %s', { timeout: 120_000 }, (dialect) => {
   let t: TestApp;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   let issuer: Agency;
   let analyst: Actor;
   let hostAgency: Agency;

@@ -11,7 +11,8 @@ import { DIALECTS } from '../databases.ts';
 import { hashImagePdq } from '../../src/adapters/media/image-decode.ts';
 import { pdqToHex } from '../../src/algorithms/pdq/pdq.ts';
 import { drainJobs, send, startSite, type TestSite } from '../intake/helpers.ts';
-import { caseOf, ok, syntheticImage, upload, type CaseBody, type CaseDetailBody, type DecisionBody } from './helpers.ts';
+import { syntheticImage } from '../synthetic-image.ts';
+import { caseOf, ok, upload, type CaseBody, type CaseDetailBody, type DecisionBody } from './helpers.ts';
 
 const UNDO_MS = 60_000;
 

@@ -3,12 +3,15 @@
  * and each order's clock — the live countdown to the one-hour deadline while it runs (Art. 3(3)),
  * paused under Annex III, or the time to execution once Annex II came.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { orderApi, ORDER_STATUSES, ORDER_STATUS_LABELS, type OrderStatus, type OrderSummary } from '../api/orders';
+import { orderApi, ORDER_STATUSES, ORDER_STATUS_LABELS, type OrderStatus } from '../api/orders';
 import { providerApi } from '../api/providers';
+import { SelectField } from '../fields';
 import { OrderClock } from '../order-clock';
+import { useCursorPages } from '../paged-list';
 import { can, useSession } from '../session';
+import { EmptyRow, LoadMoreButton } from '../tables';
 import { ErrorBanner, Time, useLoad, useTitle } from '../ui';
 
 const PAGE_SIZE = 50;
@@ -39,56 +42,18 @@ export function OrdersScreen(): ReactNode {
   const providerId = params.get('provider') ?? '';
   const providers = useLoad(() => providerApi.list(), []);
   const names = new Map((providers.data ?? []).map((p) => [p.id, p.name]));
-  /** Each summary with when it arrived: the countdown runs on from its `remainingMs` then. */
-  const [rows, setRows] = useState<(OrderSummary & { loadedAt: number })[]>([]);
-  const [nextBefore, setNextBefore] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
-
   const query = { limit: PAGE_SIZE, ...(status ? { status } : {}), ...(providerId ? { providerId } : {}) };
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    orderApi.list(query).then(
-      (page) => {
-        if (!live) return;
-        setRows(page.orders.map((o) => ({ ...o, loadedAt: Date.now() })));
-        setNextBefore(page.nextBefore);
-        setError(null);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-    // `query` is rebuilt from these each render.
-  }, [status, providerId, tick]);
+  /** Each summary with when it arrived: the countdown runs on from its `remainingMs` then. */
+  const { rows, nextBefore, loading, error, loadMore, reload } = useCursorPages(async (before) => {
+    const page = await orderApi.list({ ...query, before });
+    return { rows: page.orders.map((o) => ({ ...o, loadedAt: Date.now() })), nextBefore: page.nextBefore };
+  }, [status, providerId]);
 
   const set = (key: string, value: string): void => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
     else next.delete(key);
     setParams(next);
-  };
-
-  const loadMore = async (): Promise<void> => {
-    if (nextBefore === null) return;
-    setLoading(true);
-    try {
-      const page = await orderApi.list({ ...query, before: nextBefore });
-      setRows((prev) => [...prev, ...page.orders.map((o) => ({ ...o, loadedAt: Date.now() }))]);
-      setNextBefore(page.nextBefore);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
   };
 
   return (
@@ -106,29 +71,9 @@ export function OrdersScreen(): ReactNode {
         </p>
       ) : null}
       <div className="toolbar">
-        <div className="field field-narrow">
-          <label htmlFor="orders-status">Status</label>
-          <select id="orders-status" value={status} onChange={(e) => set('status', e.target.value)}>
-            <option value="">any</option>
-            {ORDER_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {ORDER_STATUS_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="orders-provider">Provider</label>
-          <select id="orders-provider" value={providerId} onChange={(e) => set('provider', e.target.value)}>
-            <option value="">any</option>
-            {(providers.data ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
+        <SelectField id="orders-status" label="Status" width="narrow" value={status} empty="any" options={ORDER_STATUSES} labels={ORDER_STATUS_LABELS} onChange={(v) => set('status', v)} />
+        <SelectField id="orders-provider" label="Provider" value={providerId} empty="any" options={(providers.data ?? []).map((p) => ({ value: p.id, label: p.name }))} onChange={(v) => set('provider', v)} />
+        <button type="button" className="button button-small" onClick={reload} disabled={loading}>
           Refresh
         </button>
       </div>
@@ -171,21 +116,11 @@ export function OrdersScreen(): ReactNode {
                 <td className="num">{o.itemIds.length}</td>
               </tr>
             ))}
-            {rows.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="empty">
-                  {loading ? 'Loading…' : status || providerId ? 'No orders match the filters.' : 'Your agency has no removal orders yet.'}
-                </td>
-              </tr>
-            ) : null}
+            {rows.length === 0 ? <EmptyRow columns={7}>{loading ? 'Loading…' : status || providerId ? 'No orders match the filters.' : 'Your agency has no removal orders yet.'}</EmptyRow> : null}
           </tbody>
         </table>
       </div>
-      {nextBefore !== null ? (
-        <button type="button" className="button" onClick={() => void loadMore()} disabled={loading}>
-          Load more
-        </button>
-      ) : null}
+      {nextBefore !== null ? <LoadMoreButton loading={loading} onLoadMore={loadMore} /> : null}
     </section>
   );
 }

@@ -4,11 +4,13 @@
  * unjustified — and the export of DSA statements of reasons (Transparency Database schema v2) for
  * the agency's removals of referred items, one batch of at most 100 per file.
  */
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { COMPLAINT_OUTCOMES, COMPLAINT_REASONS_MAX, COMPLAINT_STATES, COMPLAINT_STATE_LABELS, COMPLAINT_TEXT_MAX, complaintApi, MODERATION_REF_MAX, type ComplaintOutcome, type ComplaintState, type ComplaintSubject, type ComplaintView } from '../api/referrals';
 import { StatusBadge } from '../badges';
 import { saveBlob } from '../download';
+import { SelectField } from '../fields';
 import { startOfLocalDay } from '../format';
+import { useCursorPages } from '../paged-list';
 import { LoadMoreButton } from '../tables';
 import { ErrorBanner, Notice, Time } from '../ui';
 
@@ -34,50 +36,12 @@ function subjectText(s: ComplaintSubject): string {
 export function PortalComplaintsTab(): ReactNode {
   const [state, setState] = useState<ComplaintState | ''>('');
   const [overdue, setOverdue] = useState(false);
-  const [rows, setRows] = useState<ComplaintView[]>([]);
-  const [nextBefore, setNextBefore] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const query = { limit: PAGE_SIZE, ...(state ? { state } : {}), ...(overdue ? { overdue } : {}) };
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    complaintApi.list(query).then(
-      (page) => {
-        if (!live) return;
-        setRows(page.complaints);
-        setNextBefore(page.nextBefore);
-        setError(null);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-    // `query` is rebuilt from these each render.
-  }, [state, overdue, tick]);
-
-  const loadMore = async (): Promise<void> => {
-    if (nextBefore === null) return;
-    setLoading(true);
-    try {
-      const page = await complaintApi.list({ ...query, before: nextBefore });
-      setRows((prev) => [...prev, ...page.complaints]);
-      setNextBefore(page.nextBefore);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  };
+  const { rows, setRows, nextBefore, loading, error, loadMore, reload } = useCursorPages(async (before) => {
+    const page = await complaintApi.list({ ...query, before });
+    return { rows: page.complaints, nextBefore: page.nextBefore };
+  }, [state, overdue]);
 
   return (
     <>
@@ -85,26 +49,16 @@ export function PortalComplaintsTab(): ReactNode {
       <RecordComplaint
         onRecorded={(c) => {
           setNotice(`Complaint recorded; the outcome is due by ${new Date(c.dueAt).toLocaleString()}.`);
-          setTick((t) => t + 1);
+          reload();
         }}
       />
       <Notice>{notice}</Notice>
       <div className="toolbar">
-        <div className="field field-narrow">
-          <label htmlFor="complaints-state">State</label>
-          <select id="complaints-state" value={state} onChange={(e) => setState(e.target.value as ComplaintState | '')}>
-            <option value="">any</option>
-            {COMPLAINT_STATES.map((s) => (
-              <option key={s} value={s}>
-                {COMPLAINT_STATE_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="complaints-state" label="State" width="narrow" value={state} empty="any" options={COMPLAINT_STATES} labels={COMPLAINT_STATE_LABELS} onChange={setState} />
         <label className="check">
           <input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} /> Only overdue
         </label>
-        <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
+        <button type="button" className="button button-small" onClick={reload} disabled={loading}>
           Refresh
         </button>
       </div>

@@ -24,6 +24,7 @@ import {
   type PortalOrderView,
 } from '../api/orders';
 import { OrderClock } from '../order-clock';
+import { useCursorPages } from '../paged-list';
 import { useSession } from '../session';
 import { EmptyRow, LoadMoreButton } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
@@ -37,52 +38,18 @@ const ORDER_POLL_MS = 5_000;
 
 /** The portal's "Orders" tab: orders addressed to the agency, newest first, each with its clock. */
 export function PortalOrdersTab(): ReactNode {
-  const [loaded, setLoaded] = useState<{ orders: PortalOrderView[]; at: number; nextBefore: string | null } | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
+  const { rows, nextBefore, loading, error, loadMore, reload } = useCursorPages(async (before) => {
+    const page = await orderApi.portalList({ limit: PAGE_SIZE, before });
+    // Each page's clocks count from the time of its own answer.
+    const loadedAt = Date.now();
+    return { rows: page.orders.map((o) => ({ ...o, loadedAt })), nextBefore: page.nextBefore };
+  }, []);
 
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    orderApi.portalList({ limit: PAGE_SIZE }).then(
-      (page) => {
-        if (!live) return;
-        setLoaded({ orders: page.orders, at: Date.now(), nextBefore: page.nextBefore });
-        setError(null);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [tick]);
-
-  const loadMore = async (): Promise<void> => {
-    if (!loaded?.nextBefore) return;
-    setLoading(true);
-    try {
-      const page = await orderApi.portalList({ limit: PAGE_SIZE, before: loaded.nextBefore });
-      // Older orders are read later; their clocks count from their own answer's time.
-      setLoaded({ orders: [...loaded.orders, ...page.orders], at: loaded.at, nextBefore: page.nextBefore });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  };
-
-  const rows = loaded?.orders ?? [];
   return (
     <>
       <p>A removal order must be executed within one hour of receipt (TCO Art. 3(3)). Answer each with Annex II once the content is removed or disabled, or with Annex III if you cannot.</p>
       <div className="toolbar">
-        <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
+        <button type="button" className="button button-small" onClick={reload} disabled={loading}>
           Refresh
         </button>
       </div>
@@ -111,7 +78,7 @@ export function PortalOrdersTab(): ReactNode {
                   <span className={`status ${ORDER_STATUS_CLASS[o.status]}`}>{ORDER_STATUS_LABELS[o.status]}</span>
                 </td>
                 <td>
-                  <OrderClock status={o.status} clock={o.clock} loadedAt={loaded!.at} obstacle={o.clock.obstacle} compact />
+                  <OrderClock status={o.status} clock={o.clock} loadedAt={o.loadedAt} obstacle={o.clock.obstacle} compact />
                 </td>
                 <td className="nowrap">
                   <Time ms={o.receivedAt} />
@@ -122,7 +89,7 @@ export function PortalOrdersTab(): ReactNode {
           </tbody>
         </table>
       </div>
-      {loaded?.nextBefore ? <LoadMoreButton loading={loading} onLoadMore={loadMore} /> : null}
+      {nextBefore !== null ? <LoadMoreButton loading={loading} onLoadMore={loadMore} /> : null}
     </>
   );
 }

@@ -4,7 +4,7 @@
  * declined with a reason. The issuer sees each answer at once. Referrals carry no legal clock; the
  * provider acts on its own terms of service.
  */
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import {
   ANSWERABLE_STATES,
@@ -15,10 +15,10 @@ import {
   REFERRAL_STATE_LABELS,
   type ItemOutcome,
   type ReceivedReferral,
-  type ReceivedReferralSummary,
   type ReferralItemView,
 } from '../api/referrals';
 import { StatusBadge } from '../badges';
+import { useCursorPages } from '../paged-list';
 import { EmptyRow, LoadMoreButton } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 import { eventDetailText } from './referral.screen';
@@ -26,47 +26,10 @@ import { REFERRAL_STATE_TONE } from './referrals.screen';
 
 /** The portal's "Referrals" tab. */
 export function PortalReferralsTab({ openOnly, onOpenOnly }: { openOnly: boolean; onOpenOnly: (v: boolean) => void }): ReactNode {
-  const [rows, setRows] = useState<ReceivedReferralSummary[]>([]);
-  const [nextBefore, setNextBefore] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    referralApi.portalList(openOnly).then(
-      (page) => {
-        if (!live) return;
-        setRows(page.referrals);
-        setNextBefore(page.nextBefore);
-        setError(null);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [openOnly, tick]);
-
-  const loadMore = async (): Promise<void> => {
-    if (nextBefore === null) return;
-    setLoading(true);
-    try {
-      const page = await referralApi.portalList(openOnly, nextBefore);
-      setRows((prev) => [...prev, ...page.referrals]);
-      setNextBefore(page.nextBefore);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  };
+  const { rows, nextBefore, loading, error, loadMore, reload } = useCursorPages(async (before) => {
+    const page = await referralApi.portalList(openOnly, before);
+    return { rows: page.referrals, nextBefore: page.nextBefore };
+  }, [openOnly]);
 
   return (
     <>
@@ -74,7 +37,7 @@ export function PortalReferralsTab({ openOnly, onOpenOnly }: { openOnly: boolean
         <label className="check">
           <input type="checkbox" checked={openOnly} onChange={(e) => onOpenOnly(e.target.checked)} /> Only referrals awaiting your answer
         </label>
-        <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
+        <button type="button" className="button button-small" onClick={reload} disabled={loading}>
           Refresh
         </button>
       </div>

@@ -7,9 +7,10 @@
  * The inbox is one tab of the portal, beside the removal orders, referrals and complaints addressed
  * to the agency; the tab sits in the address (`?tab=`), as do the filters.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import { providerApi, SUBJECT_LABELS, type PortalMessageView } from '../api/providers';
+import { useCursorPages } from '../paged-list';
 import { useSession } from '../session';
 import { ErrorBanner, Notice, Tabs, Time, useTitle, type Tab } from '../ui';
 import { PortalComplaintsTab } from './portal-complaints.screen';
@@ -59,49 +60,15 @@ export function PortalScreen(): ReactNode {
 }
 
 function Inbox({ unreceivedOnly, onUnreceivedOnly }: { unreceivedOnly: boolean; onUnreceivedOnly: (v: boolean) => void }): ReactNode {
-  const [messages, setMessages] = useState<PortalMessageView[]>([]);
-  const [nextBefore, setNextBefore] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    setError(null);
-    providerApi.portalMessages({ limit: PAGE_SIZE, ...(unreceivedOnly ? { unreceived: true } : {}) }).then(
-      (page) => {
-        if (!live) return;
-        setMessages(page.messages);
-        setNextBefore(page.nextBefore);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [unreceivedOnly, tick]);
-
-  const loadMore = async (): Promise<void> => {
-    if (nextBefore === null) return;
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await providerApi.portalMessages({ limit: PAGE_SIZE, before: nextBefore, ...(unreceivedOnly ? { unreceived: true } : {}) });
-      setMessages((prev) => [...prev, ...page.messages]);
-      setNextBefore(page.nextBefore);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  };
+  const { rows: messages, setRows: setMessages, nextBefore, loading, error, loadMore, reload } = useCursorPages(
+    async (before) => {
+      const page = await providerApi.portalMessages({ limit: PAGE_SIZE, before, ...(unreceivedOnly ? { unreceived: true } : {}) });
+      return { rows: page.messages, nextBefore: page.nextBefore };
+    },
+    [unreceivedOnly],
+    { clearErrorOnRead: true },
+  );
 
   // A received message stays in view (also under the filter) until the next refresh, so the
   // person sees the receipt they just recorded.
@@ -116,7 +83,7 @@ function Inbox({ unreceivedOnly, onUnreceivedOnly }: { unreceivedOnly: boolean; 
         <label className="check">
           <input type="checkbox" checked={unreceivedOnly} onChange={(e) => onUnreceivedOnly(e.target.checked)} /> Only messages not yet marked received
         </label>
-        <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
+        <button type="button" className="button button-small" onClick={reload} disabled={loading}>
           Refresh
         </button>
       </div>

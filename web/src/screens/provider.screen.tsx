@@ -11,17 +11,16 @@ import {
   DISPATCH_STATES,
   NOTICE_MESSAGE_MAX,
   providerApi,
-  SUBJECT_LABELS,
   type DispatchState,
-  type DispatchView,
   type ProviderView,
   type WithSecret,
 } from '../api/providers';
-import { StatusBadge, type StatusTone } from '../badges';
+import { DispatchRows } from '../dispatch-table';
 import { FormButtons, SelectField } from '../fields';
+import { useCursorPages } from '../paged-list';
 import { CreatedUpdatedFacts, RecordHeading } from '../record-page';
 import { can, useSession } from '../session';
-import { EmptyRow, LoadMoreButton } from '../tables';
+import { LoadMoreButton } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 import { canEditProviders, draftOf, ExposureBadge, fieldsOf, PatternList, ProviderFields, SecretPanel, useProviderAgencies, type ProviderDraft } from './providers.screen';
 
@@ -300,171 +299,37 @@ function Exposure({ provider: p }: { provider: ProviderView }): ReactNode {
   );
 }
 
-export const STATE_TONE: Record<DispatchState, StatusTone> = {
-  queued: 'job-queued',
-  delivering: 'job-running',
-  delivered: 'ok',
-  failed: 'bad',
-};
-
 function Dispatches({ provider }: { provider: ProviderView }): ReactNode {
   const [state, setState] = useState<DispatchState | ''>('');
-  const [rows, setRows] = useState<DispatchView[]>([]);
-  const [nextBefore, setNextBefore] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
+  const { rows, nextBefore, loading, error, loadMore, reload } = useCursorPages(async (before) => {
+    const page = await providerApi.dispatches({ providerId: provider.id, limit: DISPATCH_PAGE_SIZE, before, ...(state ? { state } : {}) });
+    return { rows: page.dispatches, nextBefore: page.nextBefore };
+  }, [provider.id, state]);
   const pendingDelivery = rows.some((d) => d.state === 'queued' || d.state === 'delivering');
 
   useEffect(() => {
-    let live = true;
-    setLoading(true);
-    providerApi.dispatches({ providerId: provider.id, limit: DISPATCH_PAGE_SIZE, ...(state ? { state } : {}) }).then(
-      (page) => {
-        if (!live) return;
-        setRows(page.dispatches);
-        setNextBefore(page.nextBefore);
-        setError(null);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [provider.id, state, tick]);
-
-  useEffect(() => {
     if (!pendingDelivery) return;
-    const timer = window.setTimeout(() => setTick((t) => t + 1), DELIVERY_POLL_MS);
+    const timer = window.setTimeout(reload, DELIVERY_POLL_MS);
     return () => window.clearTimeout(timer);
   }, [pendingDelivery, rows]);
-
-  const loadMore = async (): Promise<void> => {
-    if (nextBefore === null) return;
-    setLoading(true);
-    try {
-      const page = await providerApi.dispatches({ providerId: provider.id, limit: DISPATCH_PAGE_SIZE, before: nextBefore, ...(state ? { state } : {}) });
-      setRows((prev) => [...prev, ...page.dispatches]);
-      setNextBefore(page.nextBefore);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  };
 
   return (
     <section className="registry-section" aria-labelledby="dispatches-title">
       <h2 id="dispatches-title">Sent by your agency</h2>
       <div className="toolbar">
         <SelectField id="dispatch-state" label="State" width="narrow" value={state} empty="any" options={DISPATCH_STATES} onChange={setState} />
-        <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
+        <button type="button" className="button button-small" onClick={reload} disabled={loading}>
           Refresh
         </button>
       </div>
       <ErrorBanner error={error} title="Could not load what was sent." />
-      <div className="table-wrap">
-        <table className="data dispatches">
-          <caption className="visually-hidden">Messages sent to {provider.name}, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Message</th>
-              <th scope="col">Channel</th>
-              <th scope="col">State</th>
-              <th scope="col">Sent</th>
-              <th scope="col">Delivered</th>
-              <th scope="col">Received</th>
-              <th scope="col">Delivery log</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((d) => (
-              <tr key={d.id} data-dispatch-id={d.id}>
-                <td>
-                  {d.title}
-                  <div className="small muted">{SUBJECT_LABELS[d.subjectKind]}</div>
-                </td>
-                <td>
-                  {d.channel}
-                  {d.destination ? <div className="small muted mono break">{d.destination}</div> : null}
-                </td>
-                <td>
-                  <StatusBadge tone={STATE_TONE[d.state]}>{d.state}</StatusBadge>
-                  {d.lastError ? <div className="small error-text">{d.lastError}</div> : null}
-                </td>
-                <td className="nowrap">
-                  <Time ms={d.createdAt} />
-                </td>
-                <td className="nowrap">
-                  <Time ms={d.deliveredAt} />
-                </td>
-                <td className="nowrap">
-                  <Time ms={d.receivedAt} />
-                </td>
-                <td>
-                  <DeliveryLog dispatch={d} />
-                </td>
-              </tr>
-            ))}
-            {rows.length === 0 ? <EmptyRow columns={7}>{loading ? 'Loading…' : state ? `No ${state} messages.` : 'Your agency has sent this provider nothing yet.'}</EmptyRow> : null}
-          </tbody>
-        </table>
-      </div>
+      <DispatchRows
+        dispatches={rows}
+        caption={`Messages sent to ${provider.name}, newest first`}
+        empty={loading ? 'Loading…' : state ? `No ${state} messages.` : 'Your agency has sent this provider nothing yet.'}
+        withSubject
+      />
       {nextBefore !== null ? <LoadMoreButton loading={loading} onLoadMore={loadMore} /> : null}
     </section>
-  );
-}
-
-export function DeliveryLog({ dispatch: d }: { dispatch: DispatchView }): ReactNode {
-  if (d.attempts.length === 0) return <span className="muted">no attempt yet</span>;
-  return (
-    <details className="delivery-log">
-      <summary>
-        {d.attempts.length} attempt{d.attempts.length === 1 ? '' : 's'}
-        <span className="visually-hidden"> to deliver {d.title} by {d.channel}</span>
-      </summary>
-      <table className="data">
-        <caption className="visually-hidden">
-          Delivery log of {d.title} by {d.channel}, oldest first
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col" className="num">
-              #
-            </th>
-            <th scope="col">At</th>
-            <th scope="col">Outcome</th>
-            <th scope="col" className="num">
-              HTTP
-            </th>
-            <th scope="col">Error</th>
-            <th scope="col" className="num">
-              ms
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {d.attempts.map((a) => (
-            <tr key={a.attempt}>
-              <td className="num">{a.attempt}</td>
-              <td className="nowrap">
-                <Time ms={a.at} />
-              </td>
-              <td>
-                <StatusBadge tone={a.status === 'delivered' ? 'ok' : 'bad'}>{a.status}</StatusBadge>
-              </td>
-              <td className="num">{a.httpStatus ?? <span className="muted">—</span>}</td>
-              <td className="small">{a.error ?? <span className="muted">—</span>}</td>
-              <td className="num">{a.durationMs}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </details>
   );
 }

@@ -2,11 +2,13 @@
  * The agency's voluntary referrals, newest first, with state and provider filters kept in the
  * address, and how far each provider has answered (items with an outcome of all items).
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { providerApi } from '../api/providers';
-import { referralApi, REFERRAL_STATES, REFERRAL_STATE_LABELS, type ReferralState, type ReferralView } from '../api/referrals';
+import { referralApi, REFERRAL_STATES, REFERRAL_STATE_LABELS, type ReferralState } from '../api/referrals';
 import { StatusBadge, type StatusTone } from '../badges';
+import { SelectField } from '../fields';
+import { useCursorPages } from '../paged-list';
 import { can, useSession } from '../session';
 import { EmptyRow, LoadMoreButton } from '../tables';
 import { ErrorBanner, Time, useLoad, useTitle } from '../ui';
@@ -30,55 +32,17 @@ export function ReferralsScreen(): ReactNode {
   const providerId = params.get('provider') ?? '';
   const providers = useLoad(() => providerApi.list(), []);
   const names = new Map((providers.data ?? []).map((p) => [p.id, p.name]));
-  const [rows, setRows] = useState<ReferralView[]>([]);
-  const [nextBefore, setNextBefore] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
   const query = { limit: PAGE_SIZE, ...(state ? { state } : {}), ...(providerId ? { providerId } : {}) };
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    referralApi.list(query).then(
-      (page) => {
-        if (!live) return;
-        setRows(page.referrals);
-        setNextBefore(page.nextBefore);
-        setError(null);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-    // `query` is rebuilt from these each render.
-  }, [state, providerId, tick]);
+  const { rows, nextBefore, loading, error, loadMore, reload } = useCursorPages(async (before) => {
+    const page = await referralApi.list({ ...query, before });
+    return { rows: page.referrals, nextBefore: page.nextBefore };
+  }, [state, providerId]);
 
   const set = (key: string, value: string): void => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
     else next.delete(key);
     setParams(next);
-  };
-
-  const loadMore = async (): Promise<void> => {
-    if (nextBefore === null) return;
-    setLoading(true);
-    try {
-      const page = await referralApi.list({ ...query, before: nextBefore });
-      setRows((prev) => [...prev, ...page.referrals]);
-      setNextBefore(page.nextBefore);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
   };
 
   return (
@@ -93,29 +57,9 @@ export function ReferralsScreen(): ReactNode {
         </p>
       ) : null}
       <div className="toolbar">
-        <div className="field field-narrow">
-          <label htmlFor="referrals-state">State</label>
-          <select id="referrals-state" value={state} onChange={(e) => set('state', e.target.value)}>
-            <option value="">any</option>
-            {REFERRAL_STATES.map((s) => (
-              <option key={s} value={s}>
-                {REFERRAL_STATE_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="referrals-provider">Provider</label>
-          <select id="referrals-provider" value={providerId} onChange={(e) => set('provider', e.target.value)}>
-            <option value="">any</option>
-            {(providers.data ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
+        <SelectField id="referrals-state" label="State" width="narrow" value={state} empty="any" options={REFERRAL_STATES} labels={REFERRAL_STATE_LABELS} onChange={(v) => set('state', v)} />
+        <SelectField id="referrals-provider" label="Provider" value={providerId} empty="any" options={(providers.data ?? []).map((p) => ({ value: p.id, label: p.name }))} onChange={(v) => set('provider', v)} />
+        <button type="button" className="button button-small" onClick={reload} disabled={loading}>
           Refresh
         </button>
       </div>
