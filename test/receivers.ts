@@ -50,6 +50,8 @@ export async function startReceiver() {
 /** An SMTP server on loopback that keeps every message as raw MIME text. */
 export async function startSmtp() {
   const mails: { to: string[]; raw: string }[] = [];
+  /** While true, every message is refused with 554, as a server that will not take it. */
+  const state = { rejecting: false };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -58,6 +60,7 @@ export async function startSmtp() {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (state.rejecting) return callback(Object.assign(new Error('message refused'), { responseCode: 554 }));
         mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
         callback();
       });
@@ -65,7 +68,11 @@ export async function startSmtp() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
-  return { mails, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    mails,
+    url: `smtp://127.0.0.1:${port}`,
+    reject: (on: boolean) => void (state.rejecting = on),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** The decoded content of a MIME attachment by its file name. */

@@ -10,6 +10,7 @@ import { formatBlobHash } from '../domains/blob/blob.model.ts';
 import { dueSources } from '../domains/intake/source.repository.ts';
 import { agenciesWithCustody } from '../domains/custody/custody.repository.ts';
 import { referralOfDispatch } from '../domains/referral/referral.repository.ts';
+import { ORDER_COPY_MAX_ATTEMPTS } from '../domains/order/order.service.ts';
 import type { Platform } from './platform.ts';
 
 export const SESSION_PURGE_INTERVAL_MS = 15 * 60 * 1000;
@@ -127,6 +128,14 @@ export function buildJobRegistry(platform: Platform) {
       async (payload, ctx): Promise<JobOutcome> => {
         const r = await systemServices(platform, ctx, 'system:order-clock').orders().watchClock(payload.orderId);
         return r.recorded.length ? { kind: 'done', result: r } : { kind: 'skipped', reason: 'nothing due: executed, suspended, ended, or already recorded' };
+      },
+    ],
+    [
+      'order.copy',
+      async (payload, ctx): Promise<JobOutcome> => {
+        const r = await systemServices(platform, ctx, 'system:order-copy').orders().sendCopy(payload.orderId, { final: ctx.attempt >= ORDER_COPY_MAX_ATTEMPTS });
+        if (r.next === 'skipped') return { kind: 'skipped', reason: r.reason };
+        return r.next === 'retry' ? { kind: 'retry', reason: r.reason } : { kind: 'done', result: { sent: r.reason } };
       },
     ],
   ]);

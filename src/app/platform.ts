@@ -55,7 +55,7 @@ import { DISPATCH_MAX_ATTEMPTS } from '../domains/dispatch/dispatch.model.ts';
 import { createWebhookSender } from '../adapters/webhook/webhook-sender.ts';
 import { createSmtpMailer } from '../adapters/mail/smtp-mailer.ts';
 import { renderOrderPdf } from '../adapters/pdf/order-pdf.ts';
-import { createOrderPortalService, createOrderService, type OrderService } from '../domains/order/order.service.ts';
+import { createOrderPortalService, createOrderService, ORDER_COPY_MAX_ATTEMPTS, type OrderService } from '../domains/order/order.service.ts';
 import { createOrderRepository, createPortalOrderRepository, finalOrderTimes, type StoredOrder } from '../domains/order/order.repository.ts';
 import { createReferralRepository } from '../domains/referral/referral.repository.ts';
 import { createReferralAnswerService, createReferralService } from '../domains/referral/referral.service.ts';
@@ -315,6 +315,9 @@ export function createPlatform(deps: PlatformDeps) {
         signer: instanceSigner,
         // One job per order and time: the key keeps a rescheduled clock from doubling up.
         scheduleClock: async (orderId, runAt) => void (await queue.enqueue('order.clock', { orderId }, { agencyId, runAt, idempotencyKey: `order.clock:${orderId}:${runAt}` })),
+        mail: mailer,
+        // One copy per order (TCO Art. 4(1)); a failed attempt is tried again on the queue's backoff.
+        enqueueCopy: async (orderId) => void (await queue.enqueue('order.copy', { orderId }, { agencyId, idempotencyKey: `order.copy:${orderId}`, maxAttempts: ORDER_COPY_MAX_ATTEMPTS })),
         audit,
         clock,
         ids,

@@ -121,6 +121,10 @@ export const ERROR_CATALOG = {
   VIGIL_ORDER_REFERENCE_TAKEN: { status: 409, message: 'Your agency already has an order with that reference number.' },
   VIGIL_ORDER_NOT_PROPOSED: { status: 409, message: 'The order is not awaiting approval (already issued or rejected, or another approver answered first).' },
   VIGIL_ORDER_OWN_APPROVAL: { status: 403, message: 'Four eyes: a removal order is approved or rejected by someone other than the person who proposed it.' },
+  VIGIL_ORDER_COPY_UNDELIVERABLE: {
+    status: 409,
+    message: 'TCO Art. 4(1): a cross-border order is copied by e-mail to the competent authority of the host State when it is issued, and this instance has no VIGIL_SMTP_URL; set it, then approve again.',
+  },
   VIGIL_ORDER_FIRST_NOTICE_PENDING: { status: 409, message: 'TCO Art. 3(2): the first order of your agency to this provider waits until 12 hours after the notice of procedures and deadlines, unless it is an emergency with a reason.' },
   VIGIL_ORDER_TRANSITION_REFUSED: { status: 409, message: 'The order cannot take this step in its current state (details.reason says why, e.g. it was withdrawn or voided, or already executed).' },
   VIGIL_ORDER_ANSWER_INVALID: { status: 400, message: 'The Annex II or Annex III answer is not complete; details.problems lists each field.' },

@@ -544,6 +544,7 @@ export interface RemovalOrderTable {
   non_disclosure_extensions: number;
   cross_border: number;
   host_authority: string | null;
+  host_authority_email: string | null;
   appeal_period_ms: number;
   final_at: number | null;
   seq: number;

@@ -29,6 +29,8 @@ export interface JobPayloads {
   'referral.remind': { referralId: string };
   /** Checks one removal order's clock: escalation before the deadline, breach after it. */
   'order.clock': { orderId: string };
+  /** E-mails the TCO Art. 4(1) copy of an issued cross-border order to the host State's authority. */
+  'order.copy': { orderId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -49,6 +51,7 @@ const DECLARED: Record<JobName, true> = {
   'dispatch.send': true,
   'referral.remind': true,
   'order.clock': true,
+  'order.copy': true,
 };
 
 /** Every declared job name; the registry requires exactly one handler for each. */

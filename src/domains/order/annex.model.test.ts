@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { annexIIIProblems, annexIIProblems, annexIProblems, canonicalJson, ORDER_DOCUMENT_FORMAT, orderDocument, type AnnexI } from './annex.model.ts';
+import { annexIIIProblems, annexIIProblems, annexIProblems, canonicalJson, EMAIL_ADDRESS_MAX, hostAuthorityEmailProblems, ORDER_DOCUMENT_FORMAT, orderDocument, type AnnexI } from './annex.model.ts';
 
 const T = Date.UTC(2026, 10, 24, 9);
 const complete: AnnexI = {
@@ -61,6 +61,20 @@ describe('Annex II and III', () => {
       annexIIIProblems({ orderReference: 'R', providerReference: null, receivedAt: T, obstacle: 'insufficient_information', explanation: 'The URL does not resolve to one item.', clarificationRequested: null, authorisedPerson: 'P', contactEmail: 'p@x.example' }).map((x) => x.field),
     ).toEqual(['clarificationRequested']);
     expect(annexIIIProblems({ orderReference: 'R', providerReference: null, receivedAt: T, obstacle: 'force_majeure', explanation: 'Data centre outage.', clarificationRequested: null, authorisedPerson: 'P', contactEmail: 'p@x.example' })).toEqual([]);
+  });
+});
+
+describe('the Art. 4(1) copy address', () => {
+  it('is required for a cross-border order, one plain address at most EMAIL_ADDRESS_MAX long, and not asked for otherwise', () => {
+    const problem = (cross: boolean, email: string | null) => hostAuthorityEmailProblems(cross, email).map((p) => `${p.section} ${p.field} ${p.problem}`);
+    expect(problem(false, null)).toEqual([]);
+    expect(problem(true, 'tco@authority.example')).toEqual([]);
+    expect(problem(true, `${'a'.repeat(EMAIL_ADDRESS_MAX - '@nl.example'.length)}@nl.example`)).toEqual([]);
+    expect(problem(true, null)).toEqual(['D hostAuthorityEmail is required when the provider is established in another Member State (Art. 4(1) copy)']);
+    expect(problem(true, ' ')).toHaveLength(1);
+    for (const bad of ['tco@authority', 'a,b@authority.example', 'a@b.example, c@d.example', 'Authority <tco@authority.example>', 'tco@authority.example\r\nBcc: x@y.example', 'tco@-authority.example'])
+      expect(problem(true, bad)).toEqual(['D hostAuthorityEmail is not one e-mail address']);
+    expect(problem(true, `${'a'.repeat(EMAIL_ADDRESS_MAX + 1 - '@nl.example'.length)}@nl.example`)).toEqual([`D hostAuthorityEmail is longer than ${EMAIL_ADDRESS_MAX} characters`]);
   });
 });
 

@@ -29,6 +29,8 @@ export type MemberState = (typeof EU_EEA_STATES)[number];
 export const ANNEX_TEXT_MAX = 5000;
 export const ANNEX_SHORT_TEXT_MAX = 500;
 export const ANNEX_MAX_URLS = 1000;
+/** RFC 5321 §4.5.3.1.3: a path is at most 256 octets with its angle brackets. */
+export const EMAIL_ADDRESS_MAX = 254;
 
 export interface AnnexI {
   /** Section A. */
@@ -121,6 +123,22 @@ export function annexIProblems(o: AnnexI): AnnexProblem[] {
   text('redress.lawReference', 'G', o.redress.lawReference);
   if (o.emergency.declared) text('emergency.reason', 'Emergency', o.emergency.reason);
   return out;
+}
+
+// The WHATWG HTML "valid e-mail address": one address, no display name, nothing a mailer would split on.
+const SINGLE_ADDRESS_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+
+/**
+ * TCO Art. 4(1): a cross-border order is copied to the competent authority of the host State, so
+ * it needs that authority's e-mail address; reported as a section D problem beside Annex I's.
+ */
+export function hostAuthorityEmailProblems(crossBorder: boolean, email: string | null): AnnexProblem[] {
+  if (!crossBorder) return [];
+  const problem = (p: string): AnnexProblem[] => [{ field: 'hostAuthorityEmail', section: 'D', problem: p }];
+  if (email === null || email.trim() === '') return problem('is required when the provider is established in another Member State (Art. 4(1) copy)');
+  if (email.length > EMAIL_ADDRESS_MAX) return problem(`is longer than ${EMAIL_ADDRESS_MAX} characters`);
+  if (!SINGLE_ADDRESS_RE.test(email)) return problem('is not one e-mail address');
+  return [];
 }
 
 /** Annex II: the provider's feedback that the measure was taken. */

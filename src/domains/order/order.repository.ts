@@ -34,6 +34,8 @@ export interface StoredOrder {
   nonDisclosureExtensions: number;
   crossBorder: boolean;
   hostAuthority: string | null;
+  /** TCO Art. 4(1): the host State authority's address for the copy; cross-border orders only. */
+  hostAuthorityEmail: string | null;
   appealPeriodMs: number;
   finalAt: number | null;
   /** Number of the last event. */
@@ -92,6 +94,7 @@ function toOrder(r: Selectable<RemovalOrderTable>): StoredOrder {
     nonDisclosureExtensions: r.non_disclosure_extensions,
     crossBorder: r.cross_border === 1,
     hostAuthority: r.host_authority,
+    hostAuthorityEmail: r.host_authority_email,
     appealPeriodMs: Number(r.appeal_period_ms),
     finalAt: r.final_at,
     seq: r.seq,
@@ -187,6 +190,7 @@ export function createOrderRepository(db: Kysely<Database>, agencyId: string) {
               non_disclosure_extensions: 0,
               cross_border: o.crossBorder ? 1 : 0,
               host_authority: o.hostAuthority,
+              host_authority_email: o.hostAuthorityEmail,
               appeal_period_ms: o.appealPeriodMs,
               final_at: null,
               seq: 1,

@@ -1,8 +1,9 @@
 /**
  * TCO removal orders for one issuing agency (Regulation 2021/784, Art. 3, 4, 11; Annex I–III):
  * proposal from reviewed items, four-eyes approval, issue (signed JSON document and PDF, dispatch
- * to every channel of the provider, the Art. 4(1) cross-border copy), receipt from the first
- * delivery, the clock watch, the provider's answers, and the issuer's follow-ups.
+ * to every channel of the provider; the Art. 4(1) cross-border copy e-mailed to the host State's
+ * authority by the `order.copy` job), receipt from the first delivery, the clock watch, the
+ * provider's answers, and the issuer's follow-ups.
  *
  * Every change is an event appended to the order's stream; the state is the fold of the stream
  * (order.model.ts), checked by `applyOrderEvent` before anything is written, so a refused answer
@@ -17,11 +18,11 @@ import type { Item } from '../intake/intake.model.ts';
 import type { Decision, Ground } from '../review/review.model.ts';
 import type { Provider } from '../provider/provider.model.ts';
 import type { Dispatch } from '../dispatch/dispatch.model.ts';
-import type { NewMessage } from '../dispatch/dispatch.service.ts';
+import type { MailPort, NewMessage } from '../dispatch/dispatch.service.ts';
 import type { DispatchListQuery } from '../dispatch/dispatch.repository.ts';
 import type { InstanceSigner } from '../custody/custody.service.ts';
 import { VigilError } from '../../errors/vigil-error.ts';
-import { annexIIIProblems, annexIIProblems, annexIProblems, canonicalJson, orderDocument, type AnnexI, type AnnexProblem, type AuthorityType, type MemberState, type OrderDocument } from './annex.model.ts';
+import { annexIIIProblems, annexIIProblems, annexIProblems, canonicalJson, hostAuthorityEmailProblems, orderDocument, type AnnexI, type AnnexProblem, type AuthorityType, type MemberState, type OrderDocument } from './annex.model.ts';
 import {
   applyOrderEvent,
   currentOrderDecision,
@@ -50,6 +51,8 @@ export const ORDER_ITEMS_MAX = 100;
 export const ORDER_NOTE_MAX = 5000;
 /** Attempts at appending when another writer appended to the same order first. */
 const APPEND_ATTEMPTS = 3;
+/** Attempts of the `order.copy` job: with the queue's doubling backoff from 2 s, about an hour of trying. */
+export const ORDER_COPY_MAX_ATTEMPTS = 12;
 
 export interface OrderSettings {
   /** Escalate this long before the deadline (VIGIL_ORDER_ESCALATION_MINUTES). */
@@ -77,6 +80,10 @@ export interface OrderServiceDeps {
   signer(): InstanceSigner;
   /** Enqueues `order.clock` for this order at `runAt` (once per time). */
   scheduleClock(orderId: string, runAt: number): Promise<void>;
+  /** The instance's mailer, for the Art. 4(1) copy; null when the instance has no VIGIL_SMTP_URL. */
+  mail: MailPort | null;
+  /** Enqueues `order.copy` for this order (once per order). */
+  enqueueCopy(orderId: string): Promise<void>;
   audit: AuditLog;
   clock: Clock;
   ids: Ids;
@@ -95,6 +102,8 @@ export interface ProposeInput {
   nonDisclosure?: { withheld: boolean; reason?: string | null | undefined } | undefined;
   /** Annex I section D: the competent authority of the host State, when the provider is established in another. */
   hostAuthority?: string | null | undefined;
+  /** TCO Art. 4(1): where that authority gets its copy; required for a cross-border order, ignored for any other. */
+  hostAuthorityEmail?: string | null | undefined;
   authority?: AnnexI['authority'] | undefined;
   followUpContact?: AnnexI['followUpContact'] | undefined;
   redress?: AnnexI['redress'] | undefined;
@@ -128,6 +137,18 @@ function annexProblem(problems: AnnexProblem[], code: 'VIGIL_ORDER_ANNEX_INCOMPL
 }
 
 const sha256Hex = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+export interface CopyResult {
+  /** What the `order.copy` job does next: a failure is tried again on the queue's backoff. */
+  next: 'done' | 'skipped' | 'retry';
+  reason: string;
+}
 
 export function createOrderService(deps: OrderServiceDeps) {
   const { orders, clock, ids, settings } = deps;
@@ -316,7 +337,9 @@ export function createOrderService(deps: OrderServiceDeps) {
         ...(await prefilled(input)),
         emergency: { declared: input.emergency?.declared ?? false, reason: input.emergency?.declared ? (input.emergency.reason?.trim() ?? null) : null },
       };
-      const problems = annexIProblems(annexI);
+      // Only a cross-border order is copied to the host State (Art. 4(1)); any other ignores the address.
+      const hostAuthorityEmail = annexI.crossBorder.copySent ? input.hostAuthorityEmail?.trim() || null : null;
+      const problems = [...annexIProblems(annexI), ...hostAuthorityEmailProblems(annexI.crossBorder.copySent, hostAuthorityEmail)];
       if (problems.length) annexProblem(problems, 'VIGIL_ORDER_ANNEX_INCOMPLETE');
 
       const id = ids.next();
@@ -334,6 +357,7 @@ export function createOrderService(deps: OrderServiceDeps) {
           proposedAt: now,
           crossBorder: annexI.crossBorder.copySent,
           hostAuthority: annexI.crossBorder.hostAuthority,
+          hostAuthorityEmail,
           appealPeriodMs: settings.appealPeriodMs,
           createdAt: now,
         },
@@ -357,7 +381,7 @@ export function createOrderService(deps: OrderServiceDeps) {
      * Four eyes: someone other than the proposer approves, and approval issues the order. Art. 3(2):
      * a first order to the provider waits for the 12-hour notice unless it is an emergency with a
      * reason. The document is signed, stored, and dispatched to every channel of the provider;
-     * a cross-border order records its copy to the host authority (Art. 4(1)).
+     * a cross-border order's copy to the host authority (Art. 4(1)) goes out by the `order.copy` job.
      */
     async approve(orderId: string, note: string | null): Promise<OrderDetail> {
       const by = requireUser();
@@ -369,6 +393,12 @@ export function createOrderService(deps: OrderServiceDeps) {
       // Checked before the order is issued: an issued order that cannot be sent would start no clock and reach no one.
       const unreachable = deps.dispatch.unreachable(provider);
       if (unreachable) throw new VigilError('VIGIL_PROVIDER_NO_CONTACT', unreachable);
+      // TCO Art. 4(1): the copy goes to the host State's authority at the same time as the order, so an order whose copy cannot be e-mailed is not issued.
+      if (o.crossBorder && !deps.mail)
+        throw new VigilError(
+          'VIGIL_ORDER_COPY_UNDELIVERABLE',
+          `Order ${o.referenceNumber} is cross-border (${provider.name} is established in ${provider.mainEstablishment ?? 'another Member State'}), and its Art. 4(1) copy is e-mailed to the host State's authority, but this instance has no VIGIL_SMTP_URL.`,
+        );
       const now = clock.now();
       const problem = firstOrderNoticeProblem({
         priorOrdersToProvider: await orders.issuedCount(o.providerId),
@@ -381,9 +411,9 @@ export function createOrderService(deps: OrderServiceDeps) {
 
       const { annexI, document } = await issueDocument(o, now);
       const events = [event('approved', now, { by, ...(note ? { note } : {}) }), event('issued', now, { documentSha256: document.sha256, pdfSha256: document.pdfSha256, keyId: document.keyId })];
-      if (o.crossBorder) events.push(event('copy_sent', now, { hostAuthority: o.hostAuthority, hostState: annexI.addressee.mainEstablishment }));
       if (!(await orders.append(o.id, o.seq, events, { status: 'issued', approvedBy: by, approvedAt: now, issuedAt: now, annexI, document }, now)))
         throw new VigilError('VIGIL_ORDER_NOT_PROPOSED', 'Another approver answered first.');
+      if (o.crossBorder) await deps.enqueueCopy(o.id);
       const issued = await mustGet(o.id);
       await audited('order.approve', issued, { proposedBy: o.proposedBy, ...(note ? { note } : {}) });
 
@@ -450,6 +480,51 @@ export function createOrderService(deps: OrderServiceDeps) {
       if (!(await orders.append(o.id, o.seq, due.map((e) => event(e.type, now, { deadline: e.deadline })), {}, now))) throw new VigilError('VIGIL_CONFLICT', 'The order changed while its clock was checked.');
       for (const e of due) await audited(e.type === 'escalated' ? 'order.escalate' : 'order.breach', o, { deadline: e.deadline, ...(e.type === 'escalated' ? { remainingMs: e.deadline - now } : {}) });
       return { recorded: due.map((e) => e.type) };
+    },
+
+    /**
+     * The `order.copy` job, TCO Art. 4(1): e-mails the issued cross-border order (PDF and signed
+     * JSON document) to the competent authority of the host State, and records `copy_sent` once the
+     * SMTP server accepted it. Never sends again once `copy_sent` is on record; `final` is the job's
+     * last attempt, whose failure is audited.
+     */
+    async sendCopy(orderId: string, attempt: { final: boolean }): Promise<CopyResult> {
+      const o = await orders.get(orderId);
+      if (!o?.crossBorder || !o.document) return { next: 'skipped', reason: 'not an issued cross-border order' };
+      const { events } = await folded(o);
+      if (events.some((e) => e.type === 'copy_sent')) return { next: 'skipped', reason: 'the copy was already sent' };
+      const failed = async (reason: string): Promise<CopyResult> => {
+        if (attempt.final) await audited('order.copy.failed', o, { to: o.hostAuthorityEmail, reason });
+        return { next: 'retry', reason };
+      };
+      if (!deps.mail) return failed('the instance has no VIGIL_SMTP_URL');
+      const to = o.hostAuthorityEmail;
+      if (!to) return failed('the order names no e-mail address of the host State authority');
+      const agency = await deps.agency();
+      const a = o.annexI;
+      const { document } = o;
+      const messageId = `<order-copy-${o.id}@vigil>`;
+      const r = await deps.mail.send({
+        to,
+        subject: `Copy of removal order ${o.referenceNumber} from ${agency.name} (Regulation (EU) 2021/784, Art. 4(1))`,
+        text: [
+          `${agency.name} (${a.issuingState}) issued removal order ${o.referenceNumber} on ${new Date(a.issuedAt).toISOString()} to ${a.addressee.providerName}, whose main establishment is in ${a.addressee.mainEstablishment ?? 'your Member State'}.`,
+          `Under Art. 4(1) of Regulation (EU) 2021/784 this copy goes to the competent authority of that Member State${o.hostAuthority ? ` (${o.hostAuthority})` : ''}, which may scrutinise the order under Art. 4(4) within 72 hours of receiving it.`,
+          'The order is attached as PDF and as the signed JSON document.',
+          `Signature: Ed25519 by the instance key ${document.keyId} over the SHA-256 of the JSON document (sha256:${document.sha256}), base64: ${document.signature}`,
+          `Public key:\n${deps.signer().publicKeyPem}`,
+          `Follow-up: ${a.followUpContact.name} <${a.followUpContact.email}>`,
+        ].join('\n\n'),
+        attachments: [
+          { filename: `removal-order-${o.id}.pdf`, contentType: 'application/pdf', content: await readAll((await deps.blobs.open(document.pdfSha256)).stream) },
+          { filename: `removal-order-${o.id}.json`, contentType: 'application/json', content: await readAll((await deps.blobs.open(document.sha256)).stream) },
+        ],
+        messageId,
+      });
+      if (r.kind !== 'accepted') return failed(r.reason);
+      const sent = await transition(o.id, (_o, _s, now) => ({ after: [event('copy_sent', now, { hostAuthority: o.hostAuthority, to, messageId })] }));
+      await audited('order.copy.sent', sent, { to });
+      return { next: 'done', reason: `sent to ${to}` };
     },
 
     /** A provider's answer (portal or signed callback), recorded on the order at once. */

@@ -85,6 +85,8 @@ export function obstacleEndsWithClarification(o: Obstacle): boolean {
 export const ANNEX_TEXT_MAX = 5000;
 export const ANNEX_SHORT_TEXT_MAX = 500;
 export const ORDER_REFERENCE_MAX = 100;
+/** The Art. 4(1) copy's address (RFC 5321). */
+export const EMAIL_ADDRESS_MAX = 254;
 export const ORDER_NOTE_MAX = 5000;
 /** Art. 11(3): non-disclosure may be extended once by six weeks. */
 export const NON_DISCLOSURE_MAX_EXTENSIONS = 1;

@@ -6261,6 +6261,7 @@ export interface paths {
                             reason?: string | null;
                         };
                         hostAuthority?: string | null;
+                        hostAuthorityEmail?: string | null;
                         /** @description Annex I section E: the issuing authority */
                         authority?: {
                             type: "judge_or_prosecutor" | "law_enforcement" | "other";
@@ -12219,6 +12220,7 @@ export interface components {
             emergency: boolean;
             crossBorder: boolean;
             hostAuthority: string | null;
+            hostAuthorityEmail: string | null;
             caseId: string | null;
             itemIds: string[];
             decisionIds: string[];
@@ -12265,6 +12267,7 @@ export interface components {
             emergency: boolean;
             crossBorder: boolean;
             hostAuthority: string | null;
+            hostAuthorityEmail: string | null;
             caseId: string | null;
             itemIds: string[];
             decisionIds: string[];

@@ -8,7 +8,7 @@
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { annexProblemsOf, ANNEX_SHORT_TEXT_MAX, ANNEX_TEXT_MAX, AUTHORITY_TYPES, AUTHORITY_TYPE_LABELS, orderApi, ORDER_REFERENCE_MAX, type AnnexIView, type AuthorityType, type NewOrder } from '../api/orders';
+import { annexProblemsOf, ANNEX_SHORT_TEXT_MAX, ANNEX_TEXT_MAX, AUTHORITY_TYPES, AUTHORITY_TYPE_LABELS, EMAIL_ADDRESS_MAX, orderApi, ORDER_REFERENCE_MAX, type AnnexIView, type AuthorityType, type NewOrder } from '../api/orders';
 import { EEA_COUNTRIES, providerApi, type Resolution } from '../api/providers';
 import { referralApi, REFERRAL_REASONS_MAX, REFERRAL_REFERENCE_MAX } from '../api/referrals';
 import { GROUNDS, GROUND_LABELS, useReviewApi, VERDICT_LABELS, type CaseDetail, type CaseItem, type DecisionView, type Ground } from '../api/review';
@@ -150,6 +150,7 @@ interface AnnexDraft {
   nonDisclosure: boolean;
   nonDisclosureReason: string;
   hostAuthority: string;
+  hostAuthorityEmail: string;
   authority: AnnexIView['authority'];
   followUpContact: { name: string; email: string; telephone: string };
   redress: AnnexIView['redress'];
@@ -168,6 +169,7 @@ function initialAnnex(selected: Candidate[], last: AnnexIView | null): AnnexDraf
     nonDisclosure: false,
     nonDisclosureReason: '',
     hostAuthority: '',
+    hostAuthorityEmail: '',
     authority: last?.authority ?? { type: 'other', name: '', representative: '', fileNumber: '', address: '', telephone: '', email: '' },
     followUpContact: { name: last?.followUpContact.name ?? '', email: last?.followUpContact.email ?? '', telephone: last?.followUpContact.telephone ?? '' },
     redress: last?.redress ?? { body: '', deadline: '', lawReference: '' },
@@ -233,7 +235,7 @@ function ComposeForm({
         reasons: annex.reasons,
         ...(Object.keys(locating).length ? { locating } : {}),
         nonDisclosure: { withheld: annex.nonDisclosure, ...(annex.nonDisclosure ? { reason: annex.nonDisclosureReason } : {}) },
-        ...(crossBorder ? { hostAuthority: annex.hostAuthority } : {}),
+        ...(crossBorder ? { hostAuthority: annex.hostAuthority, hostAuthorityEmail: annex.hostAuthorityEmail } : {}),
         authority: annex.authority,
         followUpContact: { ...annex.followUpContact, telephone: annex.followUpContact.telephone.trim() || null },
         redress: annex.redress,
@@ -507,9 +509,20 @@ function AnnexIFields({
         {crossBorder ? (
           <>
             <p className="small">
-              The provider is established in {provider?.mainEstablishment}, not in {a.issuingState}: a copy of the order goes to that State’s competent authority, which may scrutinise it within 72 hours.
+              The provider is established in {provider?.mainEstablishment}, not in {a.issuingState}: a copy of the order is e-mailed to that State’s competent authority when it is issued, and that authority may scrutinise it within 72 hours.
             </p>
-            <AnnexText field="crossBorder.hostAuthority" label="Competent authority of the host State" value={a.hostAuthority} onChange={(v) => set({ hostAuthority: v })} problemOf={problemOf} />
+            <div className="form-row">
+              <AnnexText field="crossBorder.hostAuthority" label="Competent authority of the host State" value={a.hostAuthority} onChange={(v) => set({ hostAuthority: v })} problemOf={problemOf} />
+              <AnnexText
+                field="hostAuthorityEmail"
+                label="Host authority e-mail (Art. 4(1) copy)"
+                type="email"
+                max={EMAIL_ADDRESS_MAX}
+                value={a.hostAuthorityEmail}
+                onChange={(v) => set({ hostAuthorityEmail: v })}
+                problemOf={problemOf}
+              />
+            </div>
           </>
         ) : (
           <p className="small muted">{provider ? 'Not cross-border: the provider is established in the issuing State, or outside the EU/EEA.' : 'Decided by the provider’s main establishment and the issuing State.'}</p>

@@ -72,6 +72,14 @@ function detailText(d: Record<string, unknown>): string {
     .join('; ');
 }
 
+/** The Art. 4(1) copy names its recipient; other events list their detail. */
+function eventDetailText(e: OrderEventView): string {
+  if (e.type !== 'copy_sent' || typeof e.detail.to !== 'string') return detailText(e.detail);
+  const { hostAuthority, to, ...rest } = e.detail;
+  const recipient = typeof hostAuthority === 'string' && hostAuthority ? `${hostAuthority} <${to}>` : to;
+  return [`to ${recipient}`, detailText(rest)].filter(Boolean).join('; ');
+}
+
 export function OrderRoute(): ReactNode {
   const { orderId = '' } = useParams();
   return <OrderScreen key={orderId} orderId={orderId} />;
@@ -116,6 +124,7 @@ function OrderScreen({ orderId }: { orderId: string }): ReactNode {
 
   const proposer = o.events.find((e) => e.type === 'proposed')?.actor ?? o.proposedBy;
   const approver = o.events.find((e) => e.type === 'approved')?.actor ?? o.approvedBy;
+  const copySentAt = o.events.find((e) => e.type === 'copy_sent')?.at ?? null;
   return (
     <section aria-labelledby="order-title">
       <p className="breadcrumb">
@@ -183,6 +192,19 @@ function OrderScreen({ orderId }: { orderId: string }): ReactNode {
         ) : null}
         {o.crossBorder ? (
           <>
+            <dt>Art. 4(1) copy</dt>
+            <dd>
+              to {o.hostAuthority ?? 'the host State authority'} {o.hostAuthorityEmail ? <span className="small">&lt;{o.hostAuthorityEmail}&gt;</span> : null} ·{' '}
+              {copySentAt !== null ? (
+                <>
+                  sent <Time ms={copySentAt} />
+                </>
+              ) : o.issuedAt !== null ? (
+                'sending'
+              ) : (
+                'sent when the order is issued'
+              )}
+            </dd>
             <dt>Scrutiny</dt>
             <dd>
               {o.scrutiny.outcome ? `outcome: ${o.scrutiny.outcome}` : o.scrutiny.requestedAt !== null ? 'requested' : 'none requested'}
@@ -237,7 +259,7 @@ function OrderScreen({ orderId }: { orderId: string }): ReactNode {
                 </td>
                 <td>{EVENT_LABELS[e.type]}</td>
                 <td className="small">{e.actor}</td>
-                <td className="small break">{detailText(e.detail) || <span className="muted">—</span>}</td>
+                <td className="small break">{eventDetailText(e) || <span className="muted">—</span>}</td>
               </tr>
             ))}
           </tbody>

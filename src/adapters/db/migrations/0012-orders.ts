@@ -65,6 +65,8 @@ export const orders: Migration = {
       .addColumn('non_disclosure_extensions', t.integer, (c) => c.notNull().defaultTo(0))
       .addColumn('cross_border', t.bool, (c) => c.notNull())
       .addColumn('host_authority', t.text)
+      // TCO Art. 4(1): where the copy of a cross-border order is e-mailed (null for other orders).
+      .addColumn('host_authority_email', t.text)
       .addColumn('appeal_period_ms', t.bigint, (c) => c.notNull())
       .addColumn('final_at', t.time)
       .addColumn('seq', t.integer, (c) => c.notNull().defaultTo(0))
