@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Vigil needs on a fresh Debian machine: system packages it lacks (ffmpeg, chromium),
+# Installs what Vigil needs on a fresh Debian machine: system packages it lacks (ffmpeg, chromium,
+# DejaVu fonts for removal-order PDFs in any script),
 # npm dependencies (which bring Node 24), and the built web UI. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +8,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need[*]}"
   sudo_cmd=""
