@@ -1,5 +1,6 @@
 /** Table pieces the list screens share: the row that stands in for no rows, and the paging footer. */
 import type { ReactNode } from 'react';
+import { Time } from './ui';
 
 /** One row across the whole table saying why there are no rows, or that they are loading. */
 export function EmptyRow({ columns, children }: { columns: number; children: ReactNode }): ReactNode {
@@ -63,5 +64,50 @@ export function ActionsHeader(): ReactNode {
     <th scope="col">
       <span className="visually-hidden">Actions</span>
     </th>
+  );
+}
+
+export interface EventRow {
+  key: string | number;
+  at: number;
+  what: ReactNode;
+  /** Shown when the table has a Who column. */
+  who?: string;
+  detail: string;
+  /** Written as `data-event`, for tests and styles. */
+  type?: string;
+}
+
+/** A history of events, oldest first: time, what, who (if `withWho`), detail. */
+export function EventTable({ titleId, title, className, rows, withWho = false, empty }: { titleId: string; title: string; className?: string; rows: readonly EventRow[]; withWho?: boolean; empty?: ReactNode }): ReactNode {
+  return (
+    <>
+      <h2 id={titleId}>{title}</h2>
+      <div className="table-wrap">
+        <table className={className ? `data ${className}` : 'data'} aria-labelledby={titleId}>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">What</th>
+              {withWho ? <th scope="col">Who</th> : null}
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key} data-event={r.type}>
+                <td className="nowrap">
+                  <Time ms={r.at} />
+                </td>
+                <td>{r.what}</td>
+                {withWho ? <td className="small">{r.who}</td> : null}
+                <td className="small break">{r.detail || <span className="muted">—</span>}</td>
+              </tr>
+            ))}
+            {rows.length === 0 && empty ? <EmptyRow columns={withWho ? 4 : 3}>{empty}</EmptyRow> : null}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }

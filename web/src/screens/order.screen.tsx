@@ -23,6 +23,7 @@ import {
   type OrderView,
 } from '../api/orders';
 import type { Download } from '../api/client';
+import { EventTable } from '../tables';
 import { providerApi } from '../api/providers';
 import { GROUND_LABELS } from '../api/review';
 import { DispatchTable } from '../dispatch-table';
@@ -240,31 +241,13 @@ function OrderScreen({ orderId }: { orderId: string }): ReactNode {
 
       <DispatchTable dispatches={o.dispatches} caption={`Messages sent for order ${o.referenceNumber}`} empty={o.issuedAt === null ? 'Nothing is sent before the order is approved.' : 'No dispatches yet.'} />
 
-      <h2 id="timeline-title">Timeline</h2>
-      <div className="table-wrap">
-        <table className="data order-timeline" aria-labelledby="timeline-title">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">What</th>
-              <th scope="col">Who</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.events.map((e) => (
-              <tr key={e.seq} data-event={e.type}>
-                <td className="nowrap">
-                  <Time ms={e.at} />
-                </td>
-                <td>{EVENT_LABELS[e.type]}</td>
-                <td className="small">{e.actor}</td>
-                <td className="small break">{eventDetailText(e) || <span className="muted">—</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <EventTable
+        titleId="timeline-title"
+        title="Timeline"
+        className="order-timeline"
+        withWho
+        rows={o.events.map((e) => ({ key: e.seq, at: e.at, type: e.type, what: EVENT_LABELS[e.type], who: e.actor, detail: eventDetailText(e) }))}
+      />
     </section>
   );
 }

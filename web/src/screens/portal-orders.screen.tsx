@@ -26,7 +26,7 @@ import {
 import { OrderClock } from '../order-clock';
 import { useCursorPages } from '../paged-list';
 import { useSession } from '../session';
-import { EmptyRow, LoadMoreButton } from '../tables';
+import { EmptyRow, EventTable, LoadMoreButton } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 import { AnnexISummary, Documents, EVENT_LABELS } from './order.screen';
 import { eventDetailText } from './referral.screen';
@@ -177,29 +177,12 @@ function PortalOrderScreen({ orderId }: { orderId: string }): ReactNode {
       <AnnexISummary annex={o.annexI} />
       <Documents order={o} fetchDocument={orderApi.portalDocument} />
 
-      <h2 id="portal-timeline-title">Timeline</h2>
-      <div className="table-wrap">
-        <table className="data order-timeline" aria-labelledby="portal-timeline-title">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">What</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.timeline.map((e, i) => (
-              <tr key={i} data-event={e.type}>
-                <td className="nowrap">
-                  <Time ms={e.at} />
-                </td>
-                <td>{EVENT_LABELS[e.type]}</td>
-                <td className="small break">{eventDetailText(e.detail) || <span className="muted">—</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <EventTable
+        titleId="portal-timeline-title"
+        title="Timeline"
+        className="order-timeline"
+        rows={o.timeline.map((e, i) => ({ key: i, at: e.at, type: e.type, what: EVENT_LABELS[e.type], detail: eventDetailText(e.detail) }))}
+      />
     </section>
   );
 }

@@ -19,7 +19,7 @@ import {
 } from '../api/referrals';
 import { StatusBadge } from '../badges';
 import { useCursorPages } from '../paged-list';
-import { EmptyRow, LoadMoreButton } from '../tables';
+import { EmptyRow, EventTable, LoadMoreButton } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 import { eventDetailText } from './referral.screen';
 import { REFERRAL_STATE_TONE } from './referrals.screen';
@@ -160,31 +160,11 @@ function PortalReferralScreen({ referralId }: { referralId: string }): ReactNode
           />
         ))}
       </ol>
-      <h2 id="portal-referral-history-title">History</h2>
-      <div className="table-wrap">
-        <table className="data" aria-labelledby="portal-referral-history-title">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">What</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.events.map((e, i) => (
-              <tr key={i}>
-                <td className="nowrap">
-                  <Time ms={e.at} />
-                </td>
-                <td>
-                  {e.kind} <span className="small muted">({e.by})</span>
-                </td>
-                <td className="small break">{eventDetailText(e.detail) || <span className="muted">—</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <EventTable
+        titleId="portal-referral-history-title"
+        title="History"
+        rows={d.events.map((e, i) => ({ key: i, at: e.at, what: <>{e.kind} <span className="small muted">({e.by})</span></>, detail: eventDetailText(e.detail) }))}
+      />
     </section>
   );
 }

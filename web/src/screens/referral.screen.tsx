@@ -10,7 +10,7 @@ import { ANSWERABLE_STATES, OUTCOME_LABELS, referralApi, REFERRAL_NOTE_MAX, REFE
 import { StatusBadge } from '../badges';
 import { DispatchTable } from '../dispatch-table';
 import { can, useSession } from '../session';
-import { EmptyRow } from '../tables';
+import { EventTable } from '../tables';
 import { ErrorBanner, Notice, Time, useLoad, useTitle } from '../ui';
 import { REFERRAL_STATE_TONE } from './referrals.screen';
 
@@ -198,34 +198,13 @@ function ReferralScreen({ referralId }: { referralId: string }): ReactNode {
 
       <DispatchTable dispatches={d.dispatches} caption={`Messages sent for referral ${r.reference}`} empty={r.state === 'draft' ? 'Nothing is sent while the referral is a draft.' : 'No dispatches yet.'} />
 
-      <h2 id="referral-history-title">History</h2>
-      <div className="table-wrap">
-        <table className="data" aria-labelledby="referral-history-title">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">What</th>
-              <th scope="col">Who</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.events.map((e, i) => (
-              <tr key={i} data-event={e.kind}>
-                <td className="nowrap">
-                  <Time ms={e.at} />
-                </td>
-                <td>
-                  {e.kind} <span className="small muted">({e.by})</span>
-                </td>
-                <td className="small">{e.actor}</td>
-                <td className="small break">{eventDetailText(e.detail) || <span className="muted">—</span>}</td>
-              </tr>
-            ))}
-            {d.events.length === 0 ? <EmptyRow columns={4}>No events yet.</EmptyRow> : null}
-          </tbody>
-        </table>
-      </div>
+      <EventTable
+        titleId="referral-history-title"
+        title="History"
+        withWho
+        empty="No events yet."
+        rows={d.events.map((e, i) => ({ key: i, at: e.at, type: e.kind, what: <>{e.kind} <span className="small muted">({e.by})</span></>, who: e.actor, detail: eventDetailText(e.detail) }))}
+      />
     </section>
   );
 }
