@@ -3,6 +3,8 @@ import { Type } from 'typebox';
 
 export const Uuid = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'UUIDv7' });
 export const EpochMs = Type.Integer({ minimum: 0, description: 'Epoch milliseconds' });
+/** One of the strings of an `as const` list, as a union of literals (so OpenAPI lists them as an enum). */
+export const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const ErrorBody = Type.Object(

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { EpochMs, errorResponses, Nullable, Uuid } from '../../app/http/schemas.ts';
+import { EpochMs, errorResponses, lit, Nullable, Uuid } from '../../app/http/schemas.ts';
 import { requireScope } from '../../app/http/auth-hook.ts';
 import {
   COMPLAINT_EVENT_KINDS,
@@ -16,8 +16,6 @@ import {
 } from './complaint.model.ts';
 import type { ComplaintDetail } from './complaint.service.ts';
 import { SOR_BATCH_MAX } from './dsa-sor.model.ts';
-
-const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 const Subject = Type.Union(
   [

@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { EpochMs, errorResponses, Nullable, Uuid } from '../../app/http/schemas.ts';
+import { EpochMs, errorResponses, lit, Nullable, Uuid } from '../../app/http/schemas.ts';
 import { requireScope } from '../../app/http/auth-hook.ts';
 import { ATTEMPT_STATUSES, CHANNELS, DISPATCH_PAGE_MAX, DISPATCH_STATES, SUBJECT_KINDS, type Dispatch } from './dispatch.model.ts';
-
-const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 const AttemptView = Type.Object({
   attempt: Type.Integer({ minimum: 1 }),

@@ -1,13 +1,11 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { errorResponses, Nullable, Uuid } from '../../app/http/schemas.ts';
+import { errorResponses, lit, Nullable, Uuid } from '../../app/http/schemas.ts';
 import { requireScope } from '../../app/http/auth-hook.ts';
 import { VigilError } from '../../errors/vigil-error.ts';
 import { PROVENANCE_MAX, SIGNAL_KINDS } from '../bank/bank.model.ts';
 import { EXCHANGE_CHECKPOINT_MAX, EXCHANGE_FORMATS, EXCHANGE_MAX_BYTES } from './exchange.model.ts';
-
-const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 /** Raw bodies an import takes; the format comes from the query, never from the content type. */
 const IMPORT_TYPES = ['text/plain', 'text/csv', 'application/json', 'application/x-ndjson', 'application/octet-stream'];

@@ -2,15 +2,13 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import multipart from '@fastify/multipart';
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { EpochMs, errorResponses, Nullable, Uuid } from '../../app/http/schemas.ts';
+import { EpochMs, errorResponses, lit, Nullable, Uuid } from '../../app/http/schemas.ts';
 import { requireScope } from '../../app/http/auth-hook.ts';
 import { VigilError } from '../../errors/vigil-error.ts';
 import { ITEM_KINDS, ITEM_ORIGINS, ITEM_STATES, UPLOAD_FILENAME_MAX } from './intake.model.ts';
 import { toCaptureView, toItemApiView } from './intake.views.ts';
 import { BULK_MAX_BYTES } from './bulk-list.ts';
 import { URL_MAX_LENGTH } from './url.model.ts';
-
-const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 export const ItemView = Type.Object(
   {

@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TLiteral, type TNull, type TUnion } from 'typebox';
-import { EpochMs, errorResponses, Nullable, Uuid } from '../../app/http/schemas.ts';
+import { EpochMs, errorResponses, lit, Nullable, Uuid } from '../../app/http/schemas.ts';
 import { requireScope } from '../../app/http/auth-hook.ts';
 import { VigilError } from '../../errors/vigil-error.ts';
 import { PDQ_DIHEDRAL_ORDER } from '../../algorithms/pdq/pdq.ts';
 import { SIGNAL_KINDS, TIERS } from '../bank/bank.model.ts';
 import type { Match } from './match.model.ts';
 
-const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const litOrNull = <T extends string>(values: readonly T[]) => Type.Union([...values.map((v) => Type.Literal(v)), Type.Null()]) as unknown as TUnion<[TLiteral<T>, TNull]>;
 
 export const MatchView = Type.Object(

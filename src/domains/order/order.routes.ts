@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from 'typebox';
-import { EpochMs, errorResponses, Nullable, Uuid } from '../../app/http/schemas.ts';
+import { EpochMs, errorResponses, lit, Nullable, Uuid } from '../../app/http/schemas.ts';
 import { requireScope } from '../../app/http/auth-hook.ts';
 import { GROUNDS } from '../review/review.model.ts';
 import { toDispatchView } from '../dispatch/dispatch.routes.ts';
@@ -9,7 +9,6 @@ import { MEASURES, OBSTACLES, ORDER_STATUSES, STORED_ORDER_EVENT_TYPES, STORED_O
 import { ORDER_ITEMS_MAX, ORDER_NOTE_MAX, type OrderDetail, type PortalOrderDetail, type ProviderAnswer } from './order.service.ts';
 import type { StoredOrder } from './order.repository.ts';
 
-const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Short = (o: { maxLength?: number; description?: string } = {}) => Type.String({ maxLength: ANNEX_SHORT_TEXT_MAX, ...o });
 /** An epoch-millisecond time that may not have happened yet. */
 const NullableTime = (description: string) => Nullable(Type.Integer({ minimum: 0, description: `Epoch milliseconds. ${description}` }));

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { EpochMs, errorResponses, Nullable, Uuid } from '../../app/http/schemas.ts';
+import { EpochMs, errorResponses, lit, Nullable, Uuid } from '../../app/http/schemas.ts';
 import { requireScope } from '../../app/http/auth-hook.ts';
 import { GROUNDS } from '../review/review.model.ts';
 import { toDispatchView } from '../dispatch/dispatch.routes.ts';
@@ -22,8 +22,6 @@ import {
 } from './referral.model.ts';
 import type { StoredReferral } from './referral.repository.ts';
 import type { IssuerDetail, ReceivedReferral } from './referral.service.ts';
-
-const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 const SIDES = ['issuer', 'provider', 'system'] as const;
 /** Which side each event comes from; the provider sees this, not the issuer's staff names. */

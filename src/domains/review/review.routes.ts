@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TLiteral, type TNull, type TUnion } from 'typebox';
-import { EpochMs, errorResponses, Nullable, Uuid } from '../../app/http/schemas.ts';
+import { EpochMs, errorResponses, lit, Nullable, Uuid } from '../../app/http/schemas.ts';
 import { requireScope } from '../../app/http/auth-hook.ts';
 import { TIERS } from '../bank/bank.model.ts';
 import { toMatchView } from '../matching/matching.routes.ts';
@@ -18,7 +18,6 @@ import {
   VERDICTS,
 } from './review.model.ts';
 
-const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 /** One of `values`, or null, as one flat union (a union nested in Nullable loses its static type). */
 const litOrNull = <T extends string>(values: readonly T[]) => Type.Union([...values.map((v) => Type.Literal(v)), Type.Null()]) as unknown as TUnion<[TLiteral<T>, TNull]>;
 
